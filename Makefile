@@ -1,0 +1,56 @@
+# Magasin — every command a developer needs. A fresh machine needs only python3.11, git and make.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PY := .venv/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3.11
+DEV := DEBUG=1
+
+.PHONY: install install-dev run test lint serve bench clean
+
+.tools/bin/uv:
+	python3.11 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(UV):
+	@$(MAKE) --no-print-directory .tools/bin/uv
+
+## install: the runtime virtualenv (.venv) from the committed uv.lock
+install: $(UV)
+	$(UV) sync --frozen --no-dev
+
+install-dev: $(UV)
+	$(UV) sync --frozen
+
+## run: migrate the SQLite database in var/, load the demo data, serve on 127.0.0.1:8000
+run: install
+	@mkdir -p var
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py demo
+	@echo "Magasin écoute sur http://127.0.0.1:8000 (Ctrl-C pour arrêter)"
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## test: the whole suite on SQLite, and on PostgreSQL and MariaDB when they answer
+test: install-dev
+	$(PY) scripts/tests.py $(ARGS)
+
+lint: install-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check . || true
+	$(DEV) $(PY) -m mypy magasin
+
+## serve: production serving with gunicorn (needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL)
+serve: install
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	$(PY) -m gunicorn magasin.wsgi:application \
+		--bind $${BIND:-127.0.0.1:8000} \
+		--workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} \
+		--access-logfile - --error-logfile -
+
+bench: install-dev
+	$(PY) -m bench.rapport
+
+clean:
+	rm -rf .venv .tools var/*.sqlite3* staticfiles

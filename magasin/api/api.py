@@ -1,0 +1,403 @@
+"""The terminal API: /api/v2/simple/… (contract of the original system, kept to the letter).
+
+Endpoints parse and authenticate, call one service or selector, and render. Every error is
+`{"success": false, "error": <French>, "code": <CODE>}` with its HTTP status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, time as heure
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from ninja import NinjaAPI, Router
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import TypeAdapter, ValidationError
+
+from magasin.api import rendu
+from magasin.api.auth import terminal_de_requete
+from magasin.api.schemas import (
+    EnveloppeVentes,
+    Erreur,
+    ReponseArticles,
+    ReponseMouvements,
+    ReponseSynchro,
+    ReponseTerminal,
+    ReponseVentes,
+)
+from magasin.core.erreurs import DESCRIPTION, CodeErreur, ErreurMetier
+from magasin.stock.models import TypeMouvement
+from magasin.stock.selectors import articles_de_boutique, mouvements_de_boutique
+from magasin.ventes.entrees import VenteEntree
+from magasin.ventes.models import ModePaiement, StatutVente
+from magasin.ventes.selectors import sequence_max, sequences_manquantes, ventes_de_boutiques
+from magasin.ventes.services import ventes_synchroniser
+
+logger = logging.getLogger("magasin.api")
+
+_codes = "\n".join(f"- `{c.value}`: {d}" for c, d in DESCRIPTION.items())
+api = NinjaAPI(
+    title="Magasin — API des terminaux",
+    version="2.0",
+    description=(
+        "API des terminaux de caisse hors ligne. Le terminal se nomme par l'en-tête "
+        "`X-Device-Serial` et prouve son identité par `Authorization: Bearer <jeton>` "
+        "(sauf terminaux `serie_seule`).\n\nCodes d'erreur :\n" + _codes
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+router = Router(tags=["v2/simple"])
+
+ERREURS_COMMUNES: dict[int, Any] = {400: Erreur, 401: Erreur, 404: Erreur, 429: Erreur}
+
+
+def repondre(corps: dict[str, Any], statut: int = 200) -> JsonResponse:
+    return JsonResponse(corps, status=statut, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False})
+
+
+def _erreur(code: CodeErreur, message: str, **details: Any) -> JsonResponse:
+    erreur = ErreurMetier(code, message, **details)
+    return repondre(erreur.en_json(), erreur.statut_http)
+
+
+@api.exception_handler(ErreurMetier)
+def _sur_erreur_metier(request: HttpRequest, exc: ErreurMetier) -> HttpResponse:
+    return repondre(exc.en_json(), exc.statut_http)
+
+
+@api.exception_handler(NinjaValidationError)
+def _sur_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    champs = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "?" for e in exc.errors)
+    return _erreur(CodeErreur.INVALID_PAYLOAD, f"Paramètre invalide : {champs}.", erreurs=exc.errors)
+
+
+@api.exception_handler(Http404)
+def _sur_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _erreur(CodeErreur.NOT_FOUND, "Ressource introuvable.")
+
+
+@api.exception_handler(HttpError)
+def _sur_http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = CodeErreur.METHOD_NOT_ALLOWED if exc.status_code == 405 else CodeErreur.INVALID_PAYLOAD
+    return repondre({"success": False, "error": str(exc), "code": code.value}, exc.status_code)
+
+
+@api.exception_handler(Exception)
+def _sur_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.error("base indisponible", exc_info=exc, extra={"chemin": request.path})
+        return _erreur(
+            CodeErreur.BASE_INDISPONIBLE,
+            "Base de données indisponible : rien n'a été enregistré, renvoyez plus tard.",
+        )
+    logger.exception("erreur interne", extra={"chemin": request.path})
+    if isinstance(exc, DatabaseError):
+        return _erreur(CodeErreur.ERREUR_SERVEUR, "Erreur de base de données : rien n'a été enregistré.")
+    return _erreur(CodeErreur.ERREUR_SERVEUR, "Erreur interne : rien n'a été enregistré, renvoyez l'envoi.")
+
+
+# --- Parsing helpers -------------------------------------------------------------------------------
+
+_ventes_adapter = TypeAdapter(list[VenteEntree])
+
+
+def _nom_champ(loc: tuple[Any, ...], prefixe: str) -> str:
+    morceaux = [prefixe] if prefixe else []
+    for p in loc:
+        morceaux.append(f"[{p}]" if isinstance(p, int) else f".{p}")
+    return "".join(morceaux).lstrip(".")
+
+
+def _lire_ventes(request: HttpRequest, terminal: Any) -> list[VenteEntree]:
+    try:
+        brut = request.body
+    except RequestDataTooBig:
+        raise ErreurMetier(
+            CodeErreur.BODY_TOO_LARGE,
+            f"Corps de requête trop volumineux (maximum {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} octets).",
+        ) from None
+    try:
+        donnees = json.loads(brut, parse_constant=_refuser_constante)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ErreurMetier(CodeErreur.INVALID_JSON, f"JSON invalide : {exc}") from None
+    prefixe = ""
+    if isinstance(donnees, dict):
+        if "ventes" not in donnees:
+            raise ErreurMetier(
+                CodeErreur.INVALID_PAYLOAD, "Champ « ventes » manquant (ou envoyez un tableau).", champ="ventes"
+            )
+        _verifier_enveloppe(donnees, terminal)
+        donnees = donnees["ventes"]
+        prefixe = "ventes"
+    if not isinstance(donnees, list):
+        raise ErreurMetier(
+            CodeErreur.INVALID_PAYLOAD, "Un tableau de ventes est attendu.", champ=prefixe or "(corps)"
+        )
+    maximum = settings.MAGASIN_SYNC_MAX_VENTES
+    if len(donnees) > maximum:
+        raise ErreurMetier(
+            CodeErreur.BATCH_TOO_LARGE,
+            f"{len(donnees)} ventes dans un seul envoi : maximum {maximum}. Découpez l'envoi.",
+            maximum=maximum,
+        )
+    try:
+        return _ventes_adapter.validate_python(donnees)
+    except ValidationError as exc:
+        premiere = exc.errors()[0]
+        champ = _nom_champ(tuple(premiere["loc"]), prefixe)
+        raise ErreurMetier(
+            CodeErreur.INVALID_PAYLOAD,
+            f"Champ invalide « {champ} » : {premiere['msg']}.",
+            champ=champ,
+            erreurs=[
+                {"champ": _nom_champ(tuple(e["loc"]), prefixe), "message": e["msg"]}
+                for e in exc.errors()[:20]
+            ],
+        ) from None
+
+
+def _refuser_constante(nom: str) -> Any:
+    raise ValueError(f"{nom} n'est pas un nombre JSON")
+
+
+def _verifier_enveloppe(donnees: dict[str, Any], terminal: Any) -> None:
+    boutique_id = donnees.get("boutique_id")
+    if boutique_id is not None and boutique_id != terminal.boutique_id:
+        raise ErreurMetier(
+            CodeErreur.BOUTIQUE_MISMATCH, "boutique_id ne correspond pas à la boutique du terminal."
+        )
+    serie = donnees.get("device_serial")
+    if serie is not None and serie != terminal.numero_serie:
+        raise ErreurMetier(
+            CodeErreur.BOUTIQUE_MISMATCH, "device_serial ne correspond pas au terminal authentifié."
+        )
+
+
+def _date(valeur: str | None, nom: str, *, fin: bool = False) -> datetime | None:
+    if valeur is None or valeur == "":
+        return None
+    texte = valeur.strip().replace(" ", "+") if "T" in valeur else valeur.strip()
+    try:
+        moment = parse_datetime(texte)
+        if moment is None:
+            jour = parse_date(texte)
+            if jour is not None:
+                moment = datetime.combine(jour, heure.max if fin else heure.min)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ErreurMetier(
+            CodeErreur.INVALID_DATE, f"Date illisible pour « {nom} » : {valeur!r} (ISO 8601 attendu).", champ=nom
+        )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _limite(valeur: str | None, defaut: int = 100, maximum: int = 500) -> int:
+    if valeur is None or valeur == "":
+        return defaut
+    try:
+        nombre = int(valeur)
+    except ValueError:
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "limit doit être un entier.", champ="limit") from None
+    if nombre < 1:
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "limit doit être positif.", champ="limit")
+    return min(nombre, maximum)
+
+
+def _entier(valeur: str | None, nom: str) -> int | None:
+    if valeur is None or valeur == "":
+        return None
+    try:
+        nombre = int(valeur)
+    except ValueError:
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"{nom} doit être un entier.", champ=nom) from None
+    if not 0 < nombre < 2**63:
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"{nom} hors limites.", champ=nom)
+    return nombre
+
+
+def _choix(valeur: str | None, nom: str, choix: list[str]) -> str | None:
+    if valeur is None or valeur == "":
+        return None
+    if valeur not in choix:
+        raise ErreurMetier(
+            CodeErreur.INVALID_PAYLOAD, f"{nom} doit valoir l'un de : {', '.join(choix)}.", champ=nom
+        )
+    return valeur
+
+
+# --- Endpoints ----------------------------------------------------------------------------------
+
+_CORPS_SYNC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "array", "items": VenteEntree.model_json_schema(ref_template="#/components/schemas/{model}")},
+                        EnveloppeVentes.model_json_schema(ref_template="#/components/schemas/{model}"),
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/ventes/sync",
+    response={201: ReponseSynchro, 403: Erreur, 413: Erreur, 500: Erreur, 503: Erreur, **ERREURS_COMMUNES},
+    openapi_extra=_CORPS_SYNC,
+    summary="Synchroniser un lot de ventes hors ligne",
+)
+def synchroniser(request: HttpRequest) -> HttpResponse:
+    """Chaque vente est créée, reconnue comme renvoi (`already_exists`) ou refusée et gardée en
+    quarantaine ; une vente refusée ne bloque jamais les autres."""
+    debut = time.perf_counter()
+    terminal = terminal_de_requete(request)
+    ventes = _lire_ventes(request, terminal)
+    lot = ventes_synchroniser(terminal=terminal, ventes=ventes)
+    corps = rendu.synchro_json(lot)
+    logger.info(
+        "synchro",
+        extra={
+            "evenement": "synchro",
+            "terminal": terminal.numero_serie,
+            "boutique": lot.boutique.code,
+            "envoyees": len(ventes),
+            "creees": lot.nouvelles,
+            "doublons": lot.doublons,
+            "refusees": len(lot.refusees),
+            "duree_ms": round((time.perf_counter() - debut) * 1000, 1),
+        },
+    )
+    return repondre(corps, 201)
+
+
+@router.post("/ventes/sync/batch", response={201: ReponseSynchro, 403: Erreur, 413: Erreur, **ERREURS_COMMUNES},
+             openapi_extra=_CORPS_SYNC, summary="Alias de /ventes/sync")
+def synchroniser_batch(request: HttpRequest) -> HttpResponse:
+    return synchroniser(request)
+
+
+@router.get("/articles/", response={200: ReponseArticles, **ERREURS_COMMUNES}, summary="Catalogue de la boutique")
+def articles(request: HttpRequest, modifie_depuis: str | None = None) -> HttpResponse:
+    """Le catalogue du terminal ; `modifie_depuis` donne le delta depuis la dernière synchro
+    (réutilisez `heure_serveur` de la réponse précédente)."""
+    terminal = terminal_de_requete(request)
+    depuis = _date(modifie_depuis, "modifie_depuis")
+    heure_serveur = timezone.now()  # taken before the read, so the next delta misses nothing
+    boutique = terminal.boutique
+    assert boutique is not None
+    donnees = [rendu.article_json(a) for a in articles_de_boutique(boutique=boutique, modifie_depuis=depuis)]
+    return repondre(
+        {
+            "success": True,
+            "boutique_id": boutique.pk,
+            "boutique_nom": boutique.nom,
+            "heure_serveur": heure_serveur.isoformat(),
+            "count": len(donnees),
+            "articles": donnees,
+        }
+    )
+
+
+@router.get("/mouvements-stock/", response={200: ReponseMouvements, **ERREURS_COMMUNES}, summary="Mouvements de stock")
+def mouvements_stock(
+    request: HttpRequest,
+    article_id: str | None = None,
+    type_mouvement: str | None = None,
+    date_debut: str | None = None,
+    date_fin: str | None = None,
+    limit: str | None = None,
+) -> HttpResponse:
+    terminal = terminal_de_requete(request)
+    boutique = terminal.boutique
+    assert boutique is not None
+    qs = mouvements_de_boutique(
+        boutique=boutique,
+        article_id=_entier(article_id, "article_id"),
+        type_mouvement=_choix(type_mouvement, "type_mouvement", list(TypeMouvement.values)),
+        date_debut=_date(date_debut, "date_debut"),
+        date_fin=_date(date_fin, "date_fin", fin=True),
+    )
+    donnees = [rendu.mouvement_json(m) for m in qs[: _limite(limit)]]
+    return repondre(
+        {"success": True, "boutique_id": boutique.pk, "boutique_nom": boutique.nom, "count": len(donnees), "mouvements": donnees}
+    )
+
+
+@router.get("/ventes/", response={200: ReponseVentes, **ERREURS_COMMUNES}, summary="Ventes récentes de la boutique")
+def ventes(
+    request: HttpRequest,
+    numero_facture: str | None = None,
+    date_debut: str | None = None,
+    date_fin: str | None = None,
+    mode_paiement: str | None = None,
+    statut: str | None = None,
+    limit: str | None = None,
+) -> HttpResponse:
+    """Pour vérifier que ce que le terminal a envoyé est bien sur le serveur."""
+    terminal = terminal_de_requete(request)
+    boutique = terminal.boutique
+    assert boutique is not None
+    qs = ventes_de_boutiques(
+        boutiques=[boutique],
+        numero_facture=numero_facture,
+        date_debut=_date(date_debut, "date_debut"),
+        date_fin=_date(date_fin, "date_fin", fin=True),
+        mode_paiement=_choix(mode_paiement, "mode_paiement", list(ModePaiement.values)),
+        statut=_choix(statut, "statut", list(StatutVente.values)),
+        avec_lignes=True,
+    )
+    donnees = [rendu.vente_json(v) for v in qs[: _limite(limit)]]
+    return repondre(
+        {"success": True, "boutique_id": boutique.pk, "boutique_nom": boutique.nom, "count": len(donnees), "ventes": donnees}
+    )
+
+
+@router.get("/terminal/", response={200: ReponseTerminal, **ERREURS_COMMUNES}, summary="Qui suis-je")
+def terminal_courant(request: HttpRequest) -> HttpResponse:
+    terminal = terminal_de_requete(request)
+    boutique = terminal.boutique
+    assert boutique is not None
+    return repondre(
+        {
+            "success": True,
+            "terminal": {
+                "id": terminal.pk,
+                "nom": terminal.nom_terminal,
+                "numero_serie": terminal.numero_serie,
+                "serie_seule": terminal.serie_seule,
+                "authentification": "serie_seule" if terminal.serie_seule else "jeton",
+                "derniere_synchro": terminal.derniere_synchro.isoformat() if terminal.derniere_synchro else None,
+            },
+            "boutique": {
+                "id": boutique.pk,
+                "nom": boutique.nom,
+                "code": boutique.code,
+                "devise": boutique.devise,
+                "politique_stock": boutique.politique_stock,
+            },
+            "heure_serveur": timezone.now().isoformat(),
+            "sequence_max": sequence_max(terminal=terminal),
+            "sequences_manquantes": sequences_manquantes(terminal=terminal),
+        }
+    )
+
+
+api.add_router("/v2/simple/", router)

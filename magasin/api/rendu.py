@@ -1,0 +1,140 @@
+"""Turn sales, movements and sync results into the JSON the terminals already read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from magasin.boutiques.models import Boutique, Terminal
+from magasin.core.formats import montant_chaine
+from magasin.stock.models import Article, MouvementStock
+from magasin.ventes.models import Vente
+from magasin.ventes.services import MESSAGE_DOUBLON, ResultatLot, ResultatVente
+
+
+def ligne_json(ligne: Any) -> dict[str, Any]:
+    return {
+        "article_id": ligne.article_id,
+        "article_nom": ligne.article.nom,
+        "article_code": ligne.article.code,
+        "quantite": ligne.quantite,
+        "prix_unitaire": montant_chaine(ligne.prix_unitaire),
+        "total_ligne": montant_chaine(ligne.total_ligne),
+    }
+
+
+def boutique_json(boutique: Boutique) -> dict[str, Any]:
+    return {"id": boutique.pk, "nom": boutique.nom, "code": boutique.code}
+
+
+def terminal_json(terminal: Terminal) -> dict[str, Any]:
+    return {"id": terminal.pk, "nom": terminal.nom_terminal, "numero_serie": terminal.numero_serie}
+
+
+def _creee_json(resultat: ResultatVente, boutique: Boutique) -> dict[str, Any]:
+    vente = resultat.vente
+    assert vente is not None
+    lignes = list(vente.lignes.all())
+    entree: dict[str, Any] = {
+        "index": resultat.index,
+        "numero_facture": vente.numero_facture,
+        "status": resultat.statut,
+        "id": vente.pk,
+        "uuid": vente.uuid,
+        "boutique_id": boutique.pk,
+        "boutique_nom": boutique.nom,
+        "montant_total": montant_chaine(vente.montant_total),
+        "date_vente": vente.date_vente.isoformat(),
+        "lignes_count": len(lignes),
+        "lignes": [ligne_json(l) for l in lignes],
+        "avertissements": resultat.avertissements,
+    }
+    if resultat.statut == "already_exists":
+        entree["message"] = MESSAGE_DOUBLON
+    return entree
+
+
+def _erreur_json(resultat: ResultatVente) -> dict[str, Any]:
+    erreur = resultat.erreur
+    assert erreur is not None
+    return {
+        "index": resultat.index,
+        "numero_facture": resultat.entree.numero_facture or "N/A",
+        "code": erreur.code.value,
+        "erreur": erreur.message,
+        "details": erreur.details,
+        "quarantaine_id": resultat.quarantaine_id,
+    }
+
+
+def synchro_json(lot: ResultatLot) -> dict[str, Any]:
+    creees = [_creee_json(r, lot.boutique) for r in lot.acceptees]
+    erreurs = [_erreur_json(r) for r in lot.refusees]
+    assert lot.terminal is not None
+    return {
+        "success": True,
+        "message": f"{len(creees)} vente(s) synchronisée(s) avec succès",
+        "ventes_creees": len(creees),
+        "ventes_erreurs": len(erreurs),
+        "details": {"creees": creees, "erreurs": erreurs},
+        "boutique": boutique_json(lot.boutique),
+        "terminal": terminal_json(lot.terminal),
+        "statistiques": {
+            "total_envoyees": len(lot.resultats),
+            "reussies": len(creees),
+            "erreurs": len(erreurs),
+            "nouvelles": lot.nouvelles,
+            "doublons": lot.doublons,
+            "articles_stock_bas": lot.statistiques.articles_stock_bas,
+            "articles_stock_zero": lot.statistiques.articles_stock_zero,
+            "alerte_stock": lot.statistiques.alerte_stock,
+        },
+    }
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.pk,
+        "code": article.code,
+        "code_barres": article.code_barres,
+        "nom": article.nom,
+        "prix_vente": montant_chaine(article.prix_vente),
+        "quantite_stock": article.quantite_stock,
+        "seuil_alerte": article.seuil_alerte,
+        "est_actif": article.est_actif,
+        "date_modification": article.date_modification.isoformat(),
+    }
+
+
+def mouvement_json(m: MouvementStock) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "article_id": m.article_id,
+        "article_nom": m.article.nom,
+        "article_code": m.article.code,
+        "type_mouvement": m.type_mouvement,
+        "quantite": m.quantite,
+        "stock_avant": m.stock_avant,
+        "stock_apres": m.stock_apres,
+        "reference_document": m.reference_document,
+        "commentaire": m.commentaire,
+        "date_mouvement": m.date_mouvement.isoformat(),
+        "utilisateur": m.utilisateur,
+    }
+
+
+def vente_json(v: Vente) -> dict[str, Any]:
+    lignes = list(v.lignes.all())
+    return {
+        "id": v.pk,
+        "numero_facture": v.numero_facture,
+        "uuid": v.uuid,
+        "terminal_id": v.terminal_id,
+        "date_vente": v.date_vente.isoformat(),
+        "date_synchro": v.date_synchro.isoformat(),
+        "montant_total": montant_chaine(v.montant_total),
+        "mode_paiement": v.mode_paiement,
+        "paye": v.paye,
+        "statut": v.statut,
+        "lignes_count": len(lignes),
+        "lignes": [ligne_json(l) for l in lignes],
+    }

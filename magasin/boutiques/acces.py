@@ -1,0 +1,58 @@
+"""Who may see and do what in which shop. Every caller (web, admin, commands) asks here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from magasin.boutiques.models import RANG_ROLE, Boutique, Membre, Role
+from magasin.core.erreurs import CodeErreur, ErreurMetier
+
+Utilisateur = AbstractBaseUser | AnonymousUser
+
+
+def role_de(utilisateur: Utilisateur, boutique: Boutique | int) -> Role | None:
+    if not utilisateur.is_authenticated:
+        return None
+    if getattr(utilisateur, "is_superuser", False):
+        return Role.PROPRIETAIRE
+    boutique_id = boutique if isinstance(boutique, int) else boutique.pk
+    role = (
+        Membre.objects.filter(utilisateur_id=utilisateur.pk, boutique_id=boutique_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return Role(role) if role else None
+
+
+def a_le_role(utilisateur: Utilisateur, boutique: Boutique | int, minimum: Role) -> bool:
+    role = role_de(utilisateur, boutique)
+    return role is not None and RANG_ROLE[role] >= RANG_ROLE[minimum]
+
+
+def exiger_role(utilisateur: Utilisateur | None, boutique: Boutique | int, minimum: Role) -> None:
+    """Raise ACCES_REFUSE unless the user holds `minimum` or more in the shop.
+
+    `utilisateur=None` means a trusted caller (management command, terminal API).
+    """
+    if utilisateur is None:
+        return
+    if not a_le_role(utilisateur, boutique, minimum):
+        raise ErreurMetier(
+            CodeErreur.ACCES_REFUSE,
+            f"Action réservée au rôle {minimum.label} ou supérieur dans cette boutique.",
+        )
+
+
+def boutiques_visibles(utilisateur: Utilisateur) -> QuerySet[Boutique]:
+    if not utilisateur.is_authenticated:
+        return Boutique.objects.none()
+    if getattr(utilisateur, "is_superuser", False):
+        return Boutique.objects.all()
+    return Boutique.objects.filter(membres__utilisateur_id=utilisateur.pk).distinct()
+
+
+def nom_auteur(utilisateur: Utilisateur | None, defaut: str = "système") -> str:
+    if utilisateur is None or not utilisateur.is_authenticated:
+        return defaut
+    return utilisateur.get_username()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BoutiquesConfig(AppConfig):
+    name = "magasin.boutiques"
+    label = "boutiques"

@@ -1,0 +1,136 @@
+"""Shops, terminals and memberships: creation and device credentials."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from magasin.boutiques.models import Boutique, Membre, Role, Terminal
+from magasin.core.erreurs import CodeErreur, ErreurMetier
+
+PREFIXE_JETON = "mgs_"
+
+
+def _hacher(jeton: str) -> str:
+    # Tokens are 256-bit random strings, so a plain SHA-256 is enough (no password stretching).
+    return hashlib.sha256(jeton.encode()).hexdigest()
+
+
+def _installer_jeton(terminal: Terminal, jeton: str) -> None:
+    terminal.jeton_hash = _hacher(jeton)
+    terminal.jeton_prefixe = jeton[: len(PREFIXE_JETON) + 4]
+    terminal.jeton_cree_le = timezone.now()
+
+
+def jeton_generer() -> str:
+    return PREFIXE_JETON + secrets.token_urlsafe(32)
+
+
+def terminal_creer(
+    *,
+    numero_serie: str,
+    nom_terminal: str,
+    boutique: Boutique | None,
+    serie_seule: bool = False,
+    jeton: str | None = None,
+) -> tuple[Terminal, str]:
+    """Create a terminal and its API token. The token is returned once and stored hashed."""
+    jeton = jeton or jeton_generer()
+    terminal = Terminal(
+        numero_serie=numero_serie.strip(),
+        nom_terminal=nom_terminal.strip(),
+        boutique=boutique,
+        serie_seule=serie_seule,
+    )
+    _installer_jeton(terminal, jeton)
+    terminal.save()
+    return terminal, jeton
+
+
+def terminal_rotation_jeton(*, terminal: Terminal, jeton: str | None = None) -> str:
+    """Replace the terminal's token; the old one stops working at once."""
+    jeton = jeton or jeton_generer()
+    _installer_jeton(terminal, jeton)
+    terminal.save(update_fields=["jeton_hash", "jeton_prefixe", "jeton_cree_le"])
+    return jeton
+
+
+def terminal_revoquer_jeton(*, terminal: Terminal) -> None:
+    """No token works any more (a serial-only terminal is still let in on its serial)."""
+    terminal.jeton_hash = ""
+    terminal.jeton_prefixe = ""
+    terminal.jeton_cree_le = None
+    terminal.save(update_fields=["jeton_hash", "jeton_prefixe", "jeton_cree_le"])
+
+
+def terminal_desactiver(*, terminal: Terminal) -> None:
+    terminal.est_actif = False
+    terminal.save(update_fields=["est_actif"])
+
+
+def jeton_valide(terminal: Terminal, jeton: str | None) -> bool:
+    if not jeton or not terminal.jeton_hash:
+        return False
+    return hmac.compare_digest(_hacher(jeton), terminal.jeton_hash)
+
+
+def terminal_authentifier(*, numero_serie: str | None, jeton: str | None) -> Terminal:
+    """The terminal a request speaks for, or the error the API must answer."""
+    if not numero_serie or not numero_serie.strip():
+        raise ErreurMetier(CodeErreur.MISSING_SERIAL, "Header X-Device-Serial requis")
+    terminal = (
+        Terminal.objects.select_related("boutique")
+        .filter(numero_serie=numero_serie.strip()[:100], est_actif=True)
+        .first()
+    )
+    if terminal is None:
+        raise ErreurMetier(CodeErreur.TERMINAL_NOT_FOUND, "Terminal non trouvé ou inactif")
+    if not terminal.serie_seule and not jeton_valide(terminal, jeton):
+        raise ErreurMetier(
+            CodeErreur.TOKEN_INVALIDE,
+            "Jeton du terminal absent ou invalide (Authorization: Bearer <jeton>).",
+        )
+    if terminal.boutique is None:
+        raise ErreurMetier(CodeErreur.NO_BOUTIQUE, "Terminal non associé à une boutique")
+    return terminal
+
+
+def terminal_marquer_synchro(*, terminal: Terminal) -> None:
+    maintenant = timezone.now()
+    Terminal.objects.filter(pk=terminal.pk).update(derniere_synchro=maintenant)
+    terminal.derniere_synchro = maintenant
+
+
+def membre_definir(*, utilisateur: AbstractBaseUser, boutique: Boutique, role: Role) -> Membre:
+    membre, _ = Membre.objects.update_or_create(
+        utilisateur=utilisateur, boutique=boutique, defaults={"role": role}
+    )
+    return membre
+
+
+@transaction.atomic
+def utilisateur_creer(
+    *,
+    username: str,
+    password: str,
+    boutique: Boutique | None = None,
+    role: Role | None = None,
+    email: str = "",
+    superuser: bool = False,
+) -> AbstractBaseUser:
+    Utilisateur = get_user_model()
+    if Utilisateur.objects.filter(username=username).exists():
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"L'utilisateur {username} existe déjà.")
+    if superuser:
+        utilisateur = Utilisateur.objects.create_superuser(username=username, email=email, password=password)
+    else:
+        utilisateur = Utilisateur.objects.create_user(username=username, email=email, password=password)
+    if boutique is not None:
+        membre_definir(utilisateur=utilisateur, boutique=boutique, role=role or Role.CAISSIER)
+    return utilisateur

@@ -1,0 +1,62 @@
+"""Database helpers that must behave the same on SQLite, PostgreSQL and MariaDB/MySQL."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from django.db import DatabaseError, connection, transaction
+
+logger = logging.getLogger("magasin.db")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# PostgreSQL: deadlock_detected, serialization_failure. MySQL/MariaDB: deadlock, lock wait timeout.
+_SQLSTATES_REESSAYABLES = {"40P01", "40001"}
+_ERRNOS_MYSQL_REESSAYABLES = {1213, 1205}
+TENTATIVES_MAX = 4
+
+
+def est_interblocage(exc: BaseException) -> bool:
+    cause = exc.__cause__ or exc
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if sqlstate in _SQLSTATES_REESSAYABLES:
+        return True
+    args = getattr(cause, "args", ())
+    return bool(args) and isinstance(args[0], int) and args[0] in _ERRNOS_MYSQL_REESSAYABLES
+
+
+def reessayer_si_interblocage(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run `fn` (which opens its own transaction) again when the database reports a deadlock.
+
+    Bounded: after TENTATIVES_MAX attempts the error propagates. Inside an outer transaction
+    nothing can be retried (the outer one is already aborted), so it just runs once.
+    """
+
+    @functools.wraps(fn)
+    def enveloppe(*args: P.args, **kwargs: P.kwargs) -> R:
+        if connection.in_atomic_block:
+            return fn(*args, **kwargs)
+        for tentative in range(1, TENTATIVES_MAX + 1):
+            try:
+                return fn(*args, **kwargs)
+            except DatabaseError as exc:
+                if tentative == TENTATIVES_MAX or not est_interblocage(exc):
+                    raise
+                logger.warning(
+                    "interblocage, nouvelle tentative",
+                    extra={"fonction": fn.__qualname__, "tentative": tentative},
+                )
+                time.sleep(0.01 * tentative)
+        raise AssertionError("unreachable")
+
+    return enveloppe
+
+
+def exiger_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("must be called inside transaction.atomic()")

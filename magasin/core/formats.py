@@ -1,0 +1,40 @@
+"""Money and time helpers shared by the API, the web and the PDF."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+CENTIME = Decimal("0.01")
+
+
+def arrondir(montant: Decimal) -> Decimal:
+    return montant.quantize(CENTIME, rounding=ROUND_HALF_UP)
+
+
+def montant_chaine(montant: Decimal) -> str:
+    """The API's 2-decimal string: `"50000.00"`."""
+    return f"{arrondir(montant):.2f}"
+
+
+def montant_affiche(montant: Decimal | None, devise: str = "CDF") -> str:
+    """`1 250 000 CDF` (narrow no-break spaces between thousands; cents only when present)."""
+    if montant is None:
+        return ""
+    valeur = arrondir(Decimal(montant))
+    entier, _, cents = f"{abs(valeur):.2f}".partition(".")
+    groupes = []
+    while entier:
+        groupes.insert(0, entier[-3:])
+        entier = entier[:-3]
+    texte = "\u202f".join(groupes)
+    if cents != "00":
+        texte += "," + cents
+    signe = "-" if valeur < 0 else ""
+    return f"{signe}{texte} {devise}".strip()
+
+
+def heure_locale(moment: datetime) -> datetime:
+    return timezone.localtime(moment)

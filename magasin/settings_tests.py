@@ -1,0 +1,19 @@
+"""Settings for the test suite: production settings with a throwaway key and test hosts."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+from magasin.settings import *  # noqa: E402,F403
+from magasin.settings import DATABASES, VAR_DIR  # noqa: E402
+
+# Hashing admin/admin at full strength on every test user costs seconds; tests need no strength.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not shared memory: threads then meet real WAL locking as in production.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(VAR_DIR / os.environ.get("MAGASIN_TEST_DB_NAME", "test_magasin.sqlite3"))
+    )

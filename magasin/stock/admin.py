@@ -1,0 +1,53 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from magasin.boutiques.acces import nom_auteur
+from magasin.stock.models import Article, MouvementStock
+from magasin.stock.services import article_creer
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["nom", "code", "boutique", "prix_vente", "quantite_stock", "seuil_alerte", "est_actif"]
+    list_filter = ["boutique", "est_actif"]
+    search_fields = ["nom", "code", "code_barres"]
+    readonly_fields = ["quantite_stock", "date_creation", "date_modification"]
+
+    def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # New articles go through the service so that the ledger starts with them.
+        cree = article_creer(
+            boutique=obj.boutique,
+            code=obj.code,
+            nom=obj.nom,
+            prix_vente=obj.prix_vente,
+            seuil_alerte=obj.seuil_alerte,
+            code_barres=obj.code_barres,
+            est_actif=obj.est_actif,
+            utilisateur=nom_auteur(request.user),
+        )
+        obj.pk = cree.pk
+
+
+@admin.register(MouvementStock)
+class MouvementStockAdmin(admin.ModelAdmin):
+    """The ledger is append-only: read it here, change stock through the services."""
+
+    list_display = ["date_mouvement", "boutique", "article", "type_mouvement", "quantite", "stock_avant", "stock_apres", "reference_document", "utilisateur"]
+    list_filter = ["boutique", "type_mouvement"]
+    search_fields = ["article__nom", "article__code", "reference_document", "utilisateur"]
+    list_select_related = ["boutique", "article"]
+    date_hierarchy = "date_mouvement"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,92 @@
+"""The catalogue and its stock ledger.
+
+`Article.quantite_stock` is a cache of the ledger: it only ever changes through
+`magasin.stock.services` together with a `MouvementStock` row, so that for every article
+quantite_stock == sum(mouvements.quantite) and each movement's stock_apres is the next one's
+stock_avant (ledger order is the primary key).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from magasin.boutiques.models import Boutique
+
+
+class Article(models.Model):
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="articles")
+    code = models.CharField(max_length=50)
+    nom = models.CharField(max_length=200)
+    prix_vente = models.DecimalField(max_digits=14, decimal_places=2)
+    quantite_stock = models.IntegerField(default=0, editable=False)
+    seuil_alerte = models.PositiveIntegerField(default=5)
+    est_actif = models.BooleanField(default=True)
+    code_barres = models.CharField(max_length=64, blank=True, default="")
+    date_creation = models.DateTimeField(auto_now_add=True)
+    # Delta sync key for terminals; bumped by every stock change as well as by edits.
+    date_modification = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["nom"]
+        verbose_name = "article"
+        constraints = [
+            models.UniqueConstraint(fields=["boutique", "code"], name="article_code_par_boutique"),
+            models.CheckConstraint(condition=Q(prix_vente__gte=0), name="article_prix_positif"),
+        ]
+        indexes = [
+            models.Index(fields=["boutique", "date_modification"], name="article_btq_modif_idx"),
+            models.Index(fields=["boutique", "code_barres"], name="article_btq_barres_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nom} [{self.code}]"
+
+    @property
+    def est_en_alerte(self) -> bool:
+        return self.quantite_stock <= self.seuil_alerte
+
+
+class TypeMouvement(models.TextChoices):
+    ENTREE = "ENTREE", "Entrée de stock"
+    SORTIE = "SORTIE", "Sortie de stock"
+    AJUSTEMENT = "AJUSTEMENT", "Ajustement"
+    VENTE = "VENTE", "Vente"
+    RETOUR = "RETOUR", "Retour client"
+
+
+class MouvementStock(models.Model):
+    """Append-only ledger row. Never updated, never deleted: corrections are new rows."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="mouvements")
+    # Denormalised: isolation filters and future sharding by shop need it on the row itself.
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="mouvements")
+    type_mouvement = models.CharField(max_length=20, choices=TypeMouvement.choices)
+    quantite = models.IntegerField(help_text="Négatif pour une sortie, positif pour une entrée")
+    stock_avant = models.IntegerField()
+    stock_apres = models.IntegerField()
+    reference_document = models.CharField(max_length=100, blank=True, default="")
+    utilisateur = models.CharField(max_length=150, blank=True, default="")
+    commentaire = models.TextField(blank=True, default="")
+    date_mouvement = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-date_mouvement", "-id"]
+        verbose_name = "mouvement de stock"
+        verbose_name_plural = "mouvements de stock"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stock_apres=models.F("stock_avant") + models.F("quantite")),
+                name="mouvement_chaine_coherente",
+            ),
+            models.CheckConstraint(condition=~Q(quantite=0), name="mouvement_quantite_non_nulle"),
+        ]
+        indexes = [
+            models.Index(fields=["article", "date_mouvement"], name="mouvement_article_date_idx"),
+            models.Index(fields=["boutique", "date_mouvement"], name="mouvement_btq_date_idx"),
+            models.Index(fields=["type_mouvement"], name="mouvement_type_idx"),
+            models.Index(fields=["reference_document"], name="mouvement_ref_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type_mouvement} {self.quantite:+d} — {self.article_id}"

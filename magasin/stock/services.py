@@ -1,0 +1,323 @@
+"""The stock ledger: the one place where `Article.quantite_stock` changes.
+
+Every change writes a `MouvementStock` row and the new stock together, on rows locked in primary
+key order (so two transactions never wait on each other in opposite orders). Reads and writes are
+batched: a whole sync batch opens one `RegistreStock`, which costs one locking query, one bulk
+insert and one bulk update, whatever the number of lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from magasin.boutiques.models import Boutique, PolitiqueStock
+from magasin.core.db import exiger_transaction, reessayer_si_interblocage
+from magasin.core.erreurs import CodeErreur, ErreurMetier
+from magasin.stock.models import Article, MouvementStock, TypeMouvement
+
+
+class RegistreStock:
+    """The locked stock of some articles of one shop, and the movements pending on them.
+
+    Obtain it with `registre_ouvrir` inside a transaction; plan movements with `mouvement`
+    (which updates the in-memory stock, so later checks see earlier movements), then `ecrire`.
+    """
+
+    def __init__(
+        self,
+        *,
+        boutique: Boutique,
+        articles: dict[int, Article],
+        utilisateur: str,
+        moment: datetime,
+    ) -> None:
+        self.boutique = boutique
+        self.articles = articles
+        self.utilisateur = utilisateur
+        self.moment = moment
+        self._en_attente: list[MouvementStock] = []
+        self._touches: set[int] = set()
+
+    def article(self, article_id: int) -> Article | None:
+        return self.articles.get(article_id)
+
+    def disponible(self, article_id: int) -> int:
+        return self.articles[article_id].quantite_stock
+
+    def verifier_sorties(self, quantites: dict[int, int]) -> None:
+        """Refuse, under policy REFUSER, outgoing quantities that would take stock below zero."""
+        if self.boutique.politique_stock != PolitiqueStock.REFUSER:
+            return
+        for article_id in sorted(quantites):
+            demande = quantites[article_id]
+            article = self.articles[article_id]
+            if demande > article.quantite_stock:
+                raise ErreurMetier(
+                    CodeErreur.STOCK_INSUFFISANT,
+                    f"Stock insuffisant pour « {article.nom} » : disponible "
+                    f"{article.quantite_stock}, demandé {demande}.",
+                    article_id=article.pk,
+                    article_nom=article.nom,
+                    disponible=article.quantite_stock,
+                    demande=demande,
+                )
+
+    def mouvement(
+        self,
+        *,
+        article_id: int,
+        quantite: int,
+        type_mouvement: TypeMouvement,
+        reference_document: str = "",
+        commentaire: str = "",
+        utilisateur: str | None = None,
+    ) -> MouvementStock:
+        """Plan one movement and apply it to the in-memory stock. Returned unsaved."""
+        if quantite == 0:
+            raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "Un mouvement de 0 n'a pas de sens.")
+        article = self.articles[article_id]
+        avant = article.quantite_stock
+        article.quantite_stock = avant + quantite
+        self._touches.add(article_id)
+        mouvement = MouvementStock(
+            article_id=article_id,
+            boutique_id=self.boutique.pk,
+            type_mouvement=type_mouvement,
+            quantite=quantite,
+            stock_avant=avant,
+            stock_apres=article.quantite_stock,
+            reference_document=reference_document[:100],
+            utilisateur=(utilisateur or self.utilisateur)[:150],
+            commentaire=commentaire,
+            date_mouvement=self.moment,
+        )
+        self._en_attente.append(mouvement)
+        return mouvement
+
+    def ecrire(self) -> list[MouvementStock]:
+        """Write the pending movements and the new stocks: two statements for the whole batch."""
+        exiger_transaction()
+        mouvements = self._en_attente
+        if mouvements:
+            MouvementStock.objects.bulk_create(mouvements, batch_size=1000)
+        touches = [self.articles[i] for i in sorted(self._touches)]
+        for article in touches:
+            article.date_modification = self.moment
+        if touches:
+            Article.objects.bulk_update(
+                touches, ["quantite_stock", "date_modification"], batch_size=1000
+            )
+        self._en_attente = []
+        self._touches = set()
+        return mouvements
+
+
+def registre_ouvrir(
+    *,
+    boutique: Boutique,
+    article_ids: Iterable[int],
+    utilisateur: str,
+    moment: datetime | None = None,
+) -> RegistreStock:
+    """Lock the shop's articles among `article_ids`, in pk order, and return their registre.
+
+    Ids of other shops are simply absent from the registre: isolation is in the query.
+    """
+    exiger_transaction()
+    ids = sorted({int(i) for i in article_ids})
+    articles: dict[int, Article] = {}
+    if ids:
+        qs = (
+            Article.objects.select_for_update()
+            .filter(boutique=boutique, pk__in=ids)
+            .order_by("pk")
+        )
+        articles = {a.pk: a for a in qs}
+    return RegistreStock(
+        boutique=boutique,
+        articles=articles,
+        utilisateur=utilisateur,
+        moment=moment or timezone.now(),
+    )
+
+
+def _un_mouvement(
+    *,
+    article: Article,
+    quantite: int,
+    type_mouvement: TypeMouvement,
+    utilisateur: str,
+    reference_document: str,
+    commentaire: str,
+    verifier: bool,
+) -> MouvementStock:
+    with transaction.atomic():
+        boutique = Boutique.objects.select_for_update().get(pk=article.boutique_id)
+        registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
+        if article.pk not in registre.articles:
+            raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable.")
+        if verifier and quantite < 0:
+            registre.verifier_sorties({article.pk: -quantite})
+        mouvement = registre.mouvement(
+            article_id=article.pk,
+            quantite=quantite,
+            type_mouvement=type_mouvement,
+            reference_document=reference_document,
+            commentaire=commentaire,
+        )
+        registre.ecrire()
+    article.quantite_stock = registre.articles[article.pk].quantite_stock
+    return mouvement
+
+
+def _exiger_positive(quantite: int) -> None:
+    if isinstance(quantite, bool) or not isinstance(quantite, int) or quantite <= 0:
+        raise ErreurMetier(
+            CodeErreur.QUANTITE_INVALIDE, "La quantité doit être un entier strictement positif."
+        )
+
+
+@reessayer_si_interblocage
+def stock_entree(
+    *,
+    article: Article,
+    quantite: int,
+    utilisateur: str,
+    reference_document: str = "",
+    commentaire: str = "",
+) -> MouvementStock:
+    """A delivery: stock goes up by `quantite`."""
+    _exiger_positive(quantite)
+    return _un_mouvement(
+        article=article,
+        quantite=quantite,
+        type_mouvement=TypeMouvement.ENTREE,
+        utilisateur=utilisateur,
+        reference_document=reference_document,
+        commentaire=commentaire or "Livraison",
+        verifier=False,
+    )
+
+
+@reessayer_si_interblocage
+def stock_sortie(
+    *,
+    article: Article,
+    quantite: int,
+    utilisateur: str,
+    motif: str,
+    reference_document: str = "",
+) -> MouvementStock:
+    """A loss or breakage. Under REFUSER it cannot take stock below zero (count it instead)."""
+    _exiger_positive(quantite)
+    if not motif.strip():
+        raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de la sortie.")
+    return _un_mouvement(
+        article=article,
+        quantite=-quantite,
+        type_mouvement=TypeMouvement.SORTIE,
+        utilisateur=utilisateur,
+        reference_document=reference_document,
+        commentaire=motif.strip(),
+        verifier=True,
+    )
+
+
+@reessayer_si_interblocage
+def stock_ajuster(
+    *, article: Article, quantite_comptee: int, utilisateur: str, motif: str
+) -> MouvementStock | None:
+    """An inventory count: one AJUSTEMENT movement to the counted quantity (none if equal)."""
+    if isinstance(quantite_comptee, bool) or not isinstance(quantite_comptee, int):
+        raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "La quantité comptée doit être un entier.")
+    if quantite_comptee < 0:
+        raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "Une quantité comptée n'est pas négative.")
+    if not motif.strip():
+        raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de l'ajustement.")
+    with transaction.atomic():
+        boutique = Boutique.objects.select_for_update().get(pk=article.boutique_id)
+        registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
+        if article.pk not in registre.articles:
+            raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable.")
+        ecart = quantite_comptee - registre.disponible(article.pk)
+        mouvement = None
+        if ecart:
+            mouvement = registre.mouvement(
+                article_id=article.pk,
+                quantite=ecart,
+                type_mouvement=TypeMouvement.AJUSTEMENT,
+                commentaire=f"Inventaire : compté {quantite_comptee}. {motif.strip()}",
+            )
+            registre.ecrire()
+    article.quantite_stock = quantite_comptee
+    return mouvement
+
+
+@reessayer_si_interblocage
+def article_creer(
+    *,
+    boutique: Boutique,
+    code: str,
+    nom: str,
+    prix_vente: Decimal,
+    utilisateur: str,
+    stock_initial: int = 0,
+    seuil_alerte: int = 5,
+    code_barres: str = "",
+    est_actif: bool = True,
+) -> Article:
+    """A new article; its opening stock enters through the ledger like any delivery."""
+    if stock_initial < 0:
+        raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "Le stock initial ne peut être négatif.")
+    with transaction.atomic():
+        article = Article.objects.create(
+            boutique=boutique,
+            code=code,
+            nom=nom,
+            prix_vente=prix_vente,
+            seuil_alerte=seuil_alerte,
+            code_barres=code_barres,
+            est_actif=est_actif,
+        )
+        if stock_initial:
+            registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
+            registre.mouvement(
+                article_id=article.pk,
+                quantite=stock_initial,
+                type_mouvement=TypeMouvement.ENTREE,
+                commentaire="Stock initial",
+            )
+            registre.ecrire()
+            article.refresh_from_db()
+    return article
+
+
+def article_modifier(
+    *,
+    article: Article,
+    nom: str | None = None,
+    prix_vente: Decimal | None = None,
+    seuil_alerte: int | None = None,
+    code_barres: str | None = None,
+    est_actif: bool | None = None,
+) -> Article:
+    """Edit catalogue fields. Stock is not a field here: it moves only through the ledger."""
+    champs: list[str] = []
+    for nom_champ, valeur in (
+        ("nom", nom),
+        ("prix_vente", prix_vente),
+        ("seuil_alerte", seuil_alerte),
+        ("code_barres", code_barres),
+        ("est_actif", est_actif),
+    ):
+        if valeur is not None:
+            setattr(article, nom_champ, valeur)
+            champs.append(nom_champ)
+    if champs:
+        article.save(update_fields=[*champs, "date_modification"])
+    return article

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VentesConfig(AppConfig):
+    name = "magasin.ventes"
+    label = "ventes"

@@ -1,0 +1,206 @@
+"""Sales, their lines, invoice numbering, the quarantine of refused sales, and gap tracking."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from magasin.boutiques.models import Boutique, Terminal
+from magasin.stock.models import Article
+
+
+class ModePaiement(models.TextChoices):
+    CASH = "CASH", "Espèces"
+    MOBILE_MONEY = "MOBILE_MONEY", "Mobile money"
+    CARTE = "CARTE", "Carte"
+    CREDIT = "CREDIT", "Crédit"
+
+
+class StatutVente(models.TextChoices):
+    VALIDEE = "VALIDEE", "Validée"
+    ANNULEE = "ANNULEE", "Annulée"
+
+
+class OrigineVente(models.TextChoices):
+    TERMINAL = "TERMINAL", "Terminal (synchronisation)"
+    WEB = "WEB", "Facturation web"
+
+
+class Vente(models.Model):
+    # NOT NULL: the original system's "ventes orphelines" cannot exist here.
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="ventes")
+    terminal = models.ForeignKey(
+        Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="ventes"
+    )
+    numero_facture = models.CharField(max_length=100)
+    uuid = models.CharField(max_length=64, null=True, blank=True)
+    origine = models.CharField(
+        max_length=10, choices=OrigineVente.choices, default=OrigineVente.TERMINAL
+    )
+    montant_total = models.DecimalField(max_digits=16, decimal_places=2)
+    # What the terminal declared when it differs from the lines by more than 0.01.
+    montant_declare = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    mode_paiement = models.CharField(
+        max_length=20, choices=ModePaiement.choices, default=ModePaiement.CASH
+    )
+    paye = models.BooleanField(default=True)
+    date_vente = models.DateTimeField(help_text="Quand la vente a eu lieu (hors ligne possible)")
+    date_synchro = models.DateTimeField(help_text="Quand le serveur l'a enregistrée")
+    statut = models.CharField(
+        max_length=10, choices=StatutVente.choices, default=StatutVente.VALIDEE
+    )
+    # SHA-256 of the sale's content as sent: tells a resend from a conflicting reuse of a number.
+    empreinte = models.CharField(max_length=64, blank=True, default="")
+    sequence_terminal = models.BigIntegerField(null=True, blank=True)
+    client_nom = models.CharField(max_length=150, blank=True, default="")
+    client_telephone = models.CharField(max_length=40, blank=True, default="")
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ventes_creees",
+    )
+    annulee_le = models.DateTimeField(null=True, blank=True)
+    annulee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ventes_annulees",
+    )
+    motif_annulation = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-date_vente", "-id"]
+        verbose_name = "vente"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["boutique", "numero_facture"], name="vente_numero_par_boutique"
+            ),
+            # NULLs are distinct on all three backends, so sales without uuid never collide.
+            models.UniqueConstraint(fields=["boutique", "uuid"], name="vente_uuid_par_boutique"),
+            models.CheckConstraint(condition=Q(montant_total__gte=0), name="vente_montant_positif"),
+        ]
+        indexes = [
+            models.Index(fields=["boutique", "date_vente"], name="vente_btq_date_idx"),
+            models.Index(fields=["terminal", "date_vente"], name="vente_terminal_date_idx"),
+            models.Index(fields=["boutique", "statut", "date_vente"], name="vente_btq_statut_idx"),
+            models.Index(
+                fields=["boutique", "mode_paiement", "date_vente"], name="vente_btq_mode_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.numero_facture
+
+
+class LigneVente(models.Model):
+    vente = models.ForeignKey(Vente, on_delete=models.PROTECT, related_name="lignes")
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="lignes_vente")
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="lignes_vente")
+    quantite = models.IntegerField()
+    prix_unitaire = models.DecimalField(max_digits=14, decimal_places=2)
+    total_ligne = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "ligne de vente"
+        verbose_name_plural = "lignes de vente"
+        constraints = [
+            models.CheckConstraint(condition=Q(quantite__gt=0), name="ligne_quantite_positive"),
+            models.CheckConstraint(condition=Q(prix_unitaire__gte=0), name="ligne_prix_positif"),
+        ]
+        indexes = [models.Index(fields=["boutique", "article"], name="ligne_btq_article_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.quantite} × {self.article_id}"
+
+
+class SequenceFacture(models.Model):
+    """One counter per shop and month. Unique on exactly (boutique, annee, mois)."""
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="sequences")
+    annee = models.PositiveSmallIntegerField()
+    mois = models.PositiveSmallIntegerField()
+    dernier_numero = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["boutique", "-annee", "-mois"]
+        verbose_name = "séquence de factures"
+        verbose_name_plural = "séquences de factures"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["boutique", "annee", "mois"], name="sequence_boutique_annee_mois"
+            ),
+            models.CheckConstraint(
+                condition=Q(mois__gte=1) & Q(mois__lte=12), name="sequence_mois_valide"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.boutique.code} {self.annee}-{self.mois:02d}: {self.dernier_numero}"
+
+
+class StatutQuarantaine(models.TextChoices):
+    EN_ATTENTE = "EN_ATTENTE", "En attente"
+    REJOUEE = "REJOUEE", "Rejouée"
+    ECARTEE = "ECARTEE", "Écartée"
+
+
+class VenteQuarantaine(models.Model):
+    """A sale the server refused. Kept whole so that nothing a terminal sent is ever lost."""
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="quarantaine")
+    terminal = models.ForeignKey(
+        Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="quarantaine"
+    )
+    numero_facture = models.CharField(max_length=100, blank=True, default="")
+    uuid = models.CharField(max_length=64, blank=True, default="")
+    payload = models.JSONField()
+    empreinte = models.CharField(max_length=64)
+    code = models.CharField(max_length=40)
+    message = models.TextField()
+    date_reception = models.DateTimeField()
+    date_derniere_reception = models.DateTimeField()
+    nombre_receptions = models.PositiveIntegerField(default=1)
+    statut = models.CharField(
+        max_length=12, choices=StatutQuarantaine.choices, default=StatutQuarantaine.EN_ATTENTE
+    )
+    vente = models.ForeignKey(
+        Vente, null=True, blank=True, on_delete=models.PROTECT, related_name="quarantaines"
+    )
+    traite_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    traite_le = models.DateTimeField(null=True, blank=True)
+    motif_traitement = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-date_derniere_reception", "-id"]
+        verbose_name = "vente en quarantaine"
+        verbose_name_plural = "ventes en quarantaine"
+        indexes = [
+            models.Index(fields=["boutique", "statut", "date_reception"], name="quar_btq_statut_idx"),
+            models.Index(fields=["terminal", "empreinte"], name="quar_terminal_empreinte_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.numero_facture or '(sans numéro)'} — {self.code}"
+
+
+class SequenceRecue(models.Model):
+    """A terminal's own sale counter values the server has received (for gap detection)."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="sequences")
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="+")
+    sequence = models.BigIntegerField()
+    date_reception = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "séquence reçue"
+        verbose_name_plural = "séquences reçues"
+        constraints = [
+            models.UniqueConstraint(fields=["terminal", "sequence"], name="sequence_recue_unique"),
+        ]
