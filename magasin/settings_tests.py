@@ -17,3 +17,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", str(VAR_DIR / os.environ.get("MAGASIN_TEST_DB_NAME", "test_magasin.sqlite3"))
     )
+
+# No collectstatic in tests: serve from the finders and skip WhiteNoise's STATIC_ROOT scan.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

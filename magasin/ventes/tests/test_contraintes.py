@@ -1,0 +1,98 @@
+"""Invariants the database itself holds, on every backend."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from magasin.boutiques.tests.factories import BoutiqueFactory
+from magasin.stock.models import Article, MouvementStock
+from magasin.stock.tests.factories import creer_article
+from magasin.ventes.models import LigneVente, SequenceFacture, Vente
+
+pytestmark = pytest.mark.django_db
+
+
+def _vente(boutique, numero="F-1", **kw):
+    maintenant = timezone.now()
+    return Vente.objects.create(
+        boutique=boutique, numero_facture=numero, montant_total=Decimal("10"),
+        date_vente=maintenant, date_synchro=maintenant, **kw,
+    )
+
+
+def test_numero_facture_unique_par_boutique_seulement():
+    a, b = BoutiqueFactory(), BoutiqueFactory()
+    _vente(a, "F-1")
+    _vente(b, "F-1")  # another shop may use the same number
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _vente(a, "F-1")
+
+
+def test_uuid_unique_par_boutique_et_nuls_permis():
+    a = BoutiqueFactory()
+    _vente(a, "F-1", uuid=None)
+    _vente(a, "F-2", uuid=None)
+    _vente(a, "F-3", uuid="abc")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _vente(a, "F-4", uuid="abc")
+
+
+def test_une_vente_sans_boutique_ne_peut_exister():
+    maintenant = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Vente.objects.create(
+            boutique_id=None, numero_facture="X", montant_total=1, date_vente=maintenant, date_synchro=maintenant
+        )
+
+
+@pytest.mark.parametrize("quantite", [0, -2])
+def test_quantite_de_ligne_strictement_positive(quantite):
+    boutique = BoutiqueFactory()
+    article = creer_article(boutique)
+    vente = _vente(boutique)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LigneVente.objects.create(
+            vente=vente, article=article, boutique=boutique, quantite=quantite,
+            prix_unitaire=Decimal("1"), total_ligne=Decimal("1"),
+        )
+
+
+def test_sequence_unique_sur_boutique_annee_mois_et_rien_de_plus_etroit():
+    boutique = BoutiqueFactory()
+    SequenceFacture.objects.create(boutique=boutique, annee=2024, mois=11)
+    SequenceFacture.objects.create(boutique=boutique, annee=2024, mois=12)
+    SequenceFacture.objects.create(boutique=boutique, annee=2025, mois=11)
+    SequenceFacture.objects.create(boutique=BoutiqueFactory(), annee=2024, mois=11)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SequenceFacture.objects.create(boutique=boutique, annee=2024, mois=11)
+
+
+def test_code_article_unique_par_boutique():
+    a, b = BoutiqueFactory(), BoutiqueFactory()
+    creer_article(a, code="X-1")
+    creer_article(b, code="X-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.create(boutique=a, code="X-1", nom="doublon", prix_vente=Decimal("1"))
+
+
+def test_un_mouvement_incoherent_est_refuse_par_la_base():
+    boutique = BoutiqueFactory()
+    article = creer_article(boutique, stock=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MouvementStock.objects.create(
+            article=article, boutique=boutique, type_mouvement="ENTREE", quantite=5,
+            stock_avant=0, stock_apres=4, date_mouvement=timezone.now(),
+        )
+
+
+def test_l_historique_ne_peut_etre_supprime_en_cascade():
+    from django.db.models import ProtectedError
+
+    boutique = BoutiqueFactory()
+    article = creer_article(boutique, stock=3)
+    with pytest.raises(ProtectedError):
+        article.delete()
