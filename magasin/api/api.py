@@ -26,6 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from magasin.api import rendu
 from magasin.api.auth import terminal_de_requete
+from magasin.api.messages import message_francais
 from magasin.api.schemas import (
     EnveloppeVentes,
     Erreur,
@@ -79,7 +80,7 @@ def _sur_erreur_metier(request: HttpRequest, exc: ErreurMetier) -> HttpResponse:
 @api.exception_handler(NinjaValidationError)
 def _sur_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     champs = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "?" for e in exc.errors)
-    return _erreur(CodeErreur.INVALID_PAYLOAD, f"Paramètre invalide : {champs}.", erreurs=exc.errors)
+    return _erreur(CodeErreur.INVALID_PAYLOAD, f"Paramètre invalide : {champs}.", champ=champs)
 
 
 @api.exception_handler(Http404)
@@ -137,6 +138,13 @@ def _lire_ventes(request: HttpRequest, terminal: Any) -> list[VenteEntree]:
             raise ErreurMetier(
                 CodeErreur.INVALID_PAYLOAD, "Champ « ventes » manquant (ou envoyez un tableau).", champ="ventes"
             )
+        inconnus = sorted(set(donnees) - {"ventes", "boutique_id", "device_serial"})
+        if inconnus:
+            raise ErreurMetier(
+                CodeErreur.INVALID_PAYLOAD,
+                f"Champ inconnu « {inconnus[0]} » (non prévu par le contrat).",
+                champ=inconnus[0],
+            )
         _verifier_enveloppe(donnees, terminal)
         donnees = donnees["ventes"]
         prefixe = "ventes"
@@ -154,15 +162,15 @@ def _lire_ventes(request: HttpRequest, terminal: Any) -> list[VenteEntree]:
     try:
         return _ventes_adapter.validate_python(donnees)
     except ValidationError as exc:
-        premiere = exc.errors()[0]
-        champ = _nom_champ(tuple(premiere["loc"]), prefixe)
+        erreurs = exc.errors(include_url=False, include_input=False)
+        champ = _nom_champ(tuple(erreurs[0]["loc"]), prefixe)
         raise ErreurMetier(
             CodeErreur.INVALID_PAYLOAD,
-            f"Champ invalide « {champ} » : {premiere['msg']}.",
+            f"Champ invalide « {champ} » : {message_francais(erreurs[0])}.",
             champ=champ,
             erreurs=[
-                {"champ": _nom_champ(tuple(e["loc"]), prefixe), "message": e["msg"]}
-                for e in exc.errors()[:20]
+                {"champ": _nom_champ(tuple(e["loc"]), prefixe), "message": message_francais(e)}
+                for e in erreurs[:20]
             ],
         ) from None
 

@@ -54,7 +54,7 @@ def _texte_vide_en_none(valeur: Any) -> Any:
 
 
 class LigneEntree(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     article_id: StrictInt = Field(gt=0, lt=2**63)
     quantite: StrictInt = Field(gt=0, le=QUANTITE_MAX)
@@ -62,7 +62,7 @@ class LigneEntree(BaseModel):
 
 
 class VenteEntree(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     numero_facture: Annotated[
         str | None, BeforeValidator(_texte_vide_en_none), Field(max_length=100)

@@ -386,3 +386,12 @@ def test_sequences_recues_et_manquantes(monde: Monde):
     d = monde.poste.get("/api/v2/simple/terminal/").json()
     assert d["sequences_manquantes"] == [3, 5, 6]
     assert d["sequence_max"] == 8
+
+
+def test_messages_de_validation_en_francais(monde: Monde):
+    r = monde.poste.sync([{"numero_facture": "F", "lignes": [{"article_id": monde.article.pk, "quantite": 1.5, "prix_unitaire": 1}]}])
+    assert r.json()["error"] == "Champ invalide « [0].lignes[0].quantite » : un entier est attendu."
+    r = monde.poste.sync([{"numero_facture": "F", "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 1}], "remise": 5}])
+    assert r.json()["error"] == "Champ invalide « [0].remise » : champ inconnu (non prévu par le contrat)."
+    r = monde.poste.sync({"ventes": [], "magasin": 1})
+    assert (r.status_code, r.json()["details"]["champ"]) == (400, "magasin")
