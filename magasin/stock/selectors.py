@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
 from magasin.boutiques.models import Boutique
 from magasin.stock.models import Article, MouvementStock
@@ -39,4 +40,93 @@ def mouvements_de_boutique(
         qs = qs.filter(date_mouvement__lte=date_fin)
     if reference_document:
         qs = qs.filter(reference_document=reference_document)
+    return qs.order_by("-date_mouvement", "-pk")
+
+
+# --- Back-office reads ----------------------------------------------------------------------------
+
+STATUTS_STOCK = {
+    "zero": "En rupture (0 ou moins)",
+    "alerte": "Sous le seuil d'alerte",
+    "ok": "Stock suffisant",
+}
+
+
+def articles_de_boutiques(
+    *,
+    boutiques: Iterable[Boutique] | QuerySet[Boutique],
+    recherche: str | None = None,
+    statut_stock: str | None = None,
+    actifs_seulement: bool = False,
+) -> QuerySet[Article]:
+    """The shops' catalogue, searched by name, code or barcode and filtered by stock status."""
+    qs = Article.objects.filter(boutique__in=boutiques).select_related("boutique")
+    if recherche:
+        recherche = recherche.strip()
+        qs = qs.filter(
+            Q(nom__icontains=recherche) | Q(code__icontains=recherche) | Q(code_barres=recherche)
+        )
+    if statut_stock == "zero":
+        qs = qs.filter(quantite_stock__lte=0)
+    elif statut_stock == "alerte":
+        qs = qs.filter(quantite_stock__gt=0, quantite_stock__lte=F("seuil_alerte"))
+    elif statut_stock == "ok":
+        qs = qs.filter(quantite_stock__gt=F("seuil_alerte"))
+    if actifs_seulement:
+        qs = qs.filter(est_actif=True)
+    return qs.order_by("boutique__nom", "nom", "pk")
+
+
+def articles_a_vendre(*, boutique: Boutique, recherche: str, limite: int = 10) -> list[Article]:
+    """Active articles of one shop for the invoice form: exact code or barcode first, then names."""
+    recherche = recherche.strip()
+    if not recherche:
+        return []
+    actifs = Article.objects.filter(boutique=boutique, est_actif=True)
+    exacts = list(
+        actifs.filter(Q(code__iexact=recherche) | Q(code_barres=recherche)).order_by("pk")
+    )
+    autres = list(
+        actifs.filter(Q(nom__icontains=recherche) | Q(code__icontains=recherche))
+        .exclude(pk__in=[a.pk for a in exacts])
+        .order_by("nom", "pk")[: max(limite - len(exacts), 0)]
+    )
+    return exacts + autres
+
+
+def articles_en_alerte(
+    *, boutiques: Iterable[Boutique] | QuerySet[Boutique], limite: int = 50
+) -> tuple[list[Article], list[Article]]:
+    """Active articles at zero (or below), and those above zero but at or under their threshold."""
+    actifs = Article.objects.filter(boutique__in=boutiques, est_actif=True).select_related(
+        "boutique"
+    )
+    a_zero = list(actifs.filter(quantite_stock__lte=0).order_by("boutique__nom", "nom")[:limite])
+    sous_seuil = list(
+        actifs.filter(quantite_stock__gt=0, quantite_stock__lte=F("seuil_alerte"))
+        .order_by("quantite_stock", "nom")[:limite]
+    )
+    return a_zero, sous_seuil
+
+
+def mouvements_de_boutiques(
+    *,
+    boutiques: Iterable[Boutique] | QuerySet[Boutique],
+    article_id: int | None = None,
+    type_mouvement: str | None = None,
+    date_debut: datetime | None = None,
+    date_fin: datetime | None = None,
+) -> QuerySet[MouvementStock]:
+    """Ledger rows of several shops, with the same filters as the API's /mouvements-stock/."""
+    qs = MouvementStock.objects.filter(boutique__in=boutiques).select_related(
+        "article", "boutique"
+    )
+    if article_id is not None:
+        qs = qs.filter(article_id=article_id)
+    if type_mouvement:
+        qs = qs.filter(type_mouvement=type_mouvement)
+    if date_debut is not None:
+        qs = qs.filter(date_mouvement__gte=date_debut)
+    if date_fin is not None:
+        qs = qs.filter(date_mouvement__lte=date_fin)
     return qs.order_by("-date_mouvement", "-pk")

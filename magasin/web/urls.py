@@ -1,10 +1,53 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
+
+from magasin.web.views import (
+    articles,
+    auth,
+    facturation,
+    quarantaine,
+    stock,
+    tableau,
+    terminaux,
+    ventes,
+)
 
 app_name = "web"
 
 urlpatterns = [
-    path("connexion/", auth_views.LoginView.as_view(template_name="web/connexion.html"), name="connexion"),
-    path("", RedirectView.as_view(url="/admin/"), name="tableau_de_bord"),
+    path("", tableau.tableau_de_bord, name="tableau_de_bord"),
+    path("connexion/", auth.Connexion.as_view(), name="connexion"),
+    path("deconnexion/", auth.Deconnexion.as_view(), name="deconnexion"),
+    # Historique des ventes (?format=csv|xlsx exports the filtered list)
+    path("ventes/", ventes.historique, name="historique"),
+    path("ventes/<int:pk>/", ventes.vente_detail, name="vente_detail"),
+    path("ventes/<int:pk>/annuler/", ventes.vente_annulation, name="vente_annuler"),
+    path("ventes/<int:pk>/facture/", ventes.facture, name="facture"),
+    path("ventes/<int:pk>/facture.pdf", ventes.facture_telecharger, name="facture_pdf"),
+    # Facturation
+    path("facturation/", facturation.facturation, name="facturation"),
+    path("facturation/articles/", facturation.facturation_articles, name="facturation_articles"),
+    path("facturation/ligne/", facturation.facturation_ligne, name="facturation_ligne"),
+    # Articles
+    path("articles/", articles.articles, name="articles"),
+    path("articles/nouveau/", articles.article_nouveau, name="article_nouveau"),
+    path("articles/import/", articles.article_import, name="article_import"),
+    path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
+    path("articles/<int:pk>/modifier/", articles.article_modification, name="article_modifier"),
+    # Stock
+    path("stock/", stock.mouvements, name="mouvements"),
+    path("stock/livraison/", stock.entree, name="stock_entree"),
+    path("stock/perte/", stock.sortie, name="stock_sortie"),
+    path("stock/inventaire/", stock.inventaire, name="stock_inventaire"),
+    # Quarantaine
+    path("quarantaine/", quarantaine.quarantaine, name="quarantaine"),
+    path("quarantaine/<int:pk>/", quarantaine.quarantaine_detail, name="quarantaine_detail"),
+    path("quarantaine/<int:pk>/rejouer/", quarantaine.rejeu, name="quarantaine_rejouer"),
+    path("quarantaine/<int:pk>/ecarter/", quarantaine.ecart, name="quarantaine_ecarter"),
+    # Terminaux
+    path("terminaux/", terminaux.terminaux, name="terminaux"),
+    path(
+        "terminaux/<int:pk>/<str:action>/",
+        terminaux.terminal_action,
+        name="terminal_action",
+    ),
 ]

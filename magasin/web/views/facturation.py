@@ -1,0 +1,174 @@
+"""Facturation: a web invoice through the same sale service as the terminals' sync."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from pydantic import ValidationError
+
+from magasin.boutiques.acces import boutiques_visibles
+from magasin.boutiques.models import Boutique, Role
+from magasin.core.erreurs import ErreurMetier
+from magasin.stock.models import Article
+from magasin.stock.selectors import articles_a_vendre, articles_de_boutiques
+from magasin.ventes.entrees import VenteEntree
+from magasin.ventes.models import ModePaiement
+from magasin.ventes.services import vente_creer
+from magasin.web.acces import boutiques_avec_role
+
+
+def _contexte(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    return {
+        "boutiques": boutiques_avec_role(request.user, Role.CAISSIER),
+        "modes": ModePaiement.choices,
+        **extra,
+    }
+
+
+@login_required
+def facturation(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(
+            request,
+            "web/facturation.html",
+            _contexte(request, uuid=uuid.uuid4().hex, lignes=[], valeurs={"paye": True}),
+        )
+    p = request.POST
+    boutique = _boutique(request, p.get("boutique", ""))
+    ids, quantites = p.getlist("article_id"), p.getlist("quantite")
+    prix = p.getlist("prix_unitaire")
+    lignes: list[dict[str, Any]] = []
+    brutes: list[dict[str, Any]] = []
+    connus = {
+        a.pk: a
+        for a in articles_de_boutiques(boutiques=[boutique]).filter(
+            pk__in=[int(i) for i in ids if i.isdigit()]
+        )
+    }
+    for _i, (article_id, quantite, prix_unitaire) in enumerate(
+        zip(ids, quantites, prix, strict=False)
+    ):
+        ligne: dict[str, Any] = {
+            "article": connus.get(int(article_id)) if article_id.isdigit() else None,
+            "article_id": article_id,
+            "quantite": quantite,
+            "prix_unitaire": prix_unitaire,
+            "erreur": "",
+        }
+        lignes.append(ligne)
+        try:
+            brutes.append(
+                {
+                    "article_id": int(article_id),
+                    "quantite": int(quantite),
+                    "prix_unitaire": str(Decimal(prix_unitaire.replace(",", ".").replace(" ", ""))),
+                }
+            )
+        except (ValueError, InvalidOperation):
+            ligne["erreur"] = "Quantité (entier) et prix (nombre) attendus."
+            brutes.append({"article_id": 0, "quantite": 0, "prix_unitaire": "0"})
+        if ligne["article"] is None and not ligne["erreur"]:
+            ligne["erreur"] = "Article introuvable dans cette boutique."
+    valeurs = {
+        "boutique": boutique.pk,
+        "mode_paiement": p.get("mode_paiement", "") or "CASH",
+        "paye": p.get("paye") == "on",
+        "client_nom": p.get("client_nom", ""),
+        "client_telephone": p.get("client_telephone", ""),
+    }
+    erreur_generale = ""
+    if not lignes:
+        erreur_generale = "Ajoutez au moins un article."
+    if not erreur_generale and not any(ligne["erreur"] for ligne in lignes):
+        try:
+            donnees = {**valeurs, "lignes": brutes}
+            if p.get("uuid", "").strip():
+                # Made when the form was shown: a resubmission is recognised as a resend.
+                donnees["uuid"] = p["uuid"].strip()
+            entree = VenteEntree.model_validate(donnees)
+            resultat = vente_creer(boutique=boutique, utilisateur=request.user, entree=entree)
+        except ValidationError as exc:
+            for e in exc.errors():
+                loc = e["loc"]
+                if len(loc) >= 2 and loc[0] == "lignes" and isinstance(loc[1], int):
+                    lignes[loc[1]]["erreur"] = _message_validation(str(loc[-1]))
+                else:
+                    erreur_generale = f"Champ « {loc[0]} » invalide."
+        except ErreurMetier as erreur:
+            article_id = erreur.details.get("article_id")
+            fautives = [ligne for ligne in lignes if ligne["article_id"] == str(article_id)]
+            for ligne in fautives:
+                ligne["erreur"] = erreur.message
+            if not fautives:
+                erreur_generale = erreur.message
+        else:
+            vente = resultat.vente
+            assert vente is not None
+            if resultat.statut == "already_exists":
+                messages.info(request, f"Facture {vente.numero_facture} déjà enregistrée.")
+            else:
+                messages.success(request, f"Facture {vente.numero_facture} enregistrée.")
+            return redirect("web:facture", pk=vente.pk)
+    return render(
+        request,
+        "web/facturation.html",
+        _contexte(
+            request,
+            uuid=p.get("uuid", ""),
+            lignes=lignes,
+            valeurs=valeurs,
+            erreur_generale=erreur_generale or "Corrigez les lignes signalées.",
+        ),
+        status=422,
+    )
+
+
+def _message_validation(champ: str) -> str:
+    return {
+        "quantite": "Quantité : entier entre 1 et 1 000 000.",
+        "prix_unitaire": "Prix unitaire : montant positif attendu.",
+        "article_id": "Article invalide.",
+    }.get(champ, "Ligne invalide.")
+
+
+def _boutique(request: HttpRequest, brut: str) -> Boutique:
+    try:
+        return boutiques_avec_role(request.user, Role.CAISSIER).get(pk=int(brut))
+    except (ValueError, Boutique.DoesNotExist):
+        raise Http404("Boutique introuvable") from None
+
+
+@login_required
+def facturation_articles(request: HttpRequest) -> HttpResponse:
+    """htmx: articles of the chosen shop matching a name, code or barcode."""
+    boutique = _boutique(request, request.GET.get("boutique", ""))
+    return render(
+        request,
+        "web/partiels/facturation_resultats.html",
+        {"articles": articles_a_vendre(boutique=boutique, recherche=request.GET.get("q", ""))},
+    )
+
+
+@login_required
+def facturation_ligne(request: HttpRequest) -> HttpResponse:
+    """htmx: one invoice line for an article, its price as default."""
+    brut = request.GET.get("article", "")
+    article = get_object_or_404(
+        Article,
+        pk=int(brut) if brut.isdigit() else 0,
+        boutique__in=boutiques_visibles(request.user),
+    )
+    ligne = {
+        "article": article,
+        "article_id": article.pk,
+        "quantite": 1,
+        "prix_unitaire": f"{article.prix_vente:.2f}",
+        "erreur": "",
+    }
+    return render(request, "web/partiels/facturation_ligne.html", {"ligne": ligne})

@@ -1,0 +1,57 @@
+"""Tableau de bord: today's figures per shop and in total, 30-day chart, stock and terminals."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from magasin.boutiques.acces import boutiques_visibles
+from magasin.stock.selectors import articles_en_alerte
+from magasin.ventes.selectors import (
+    ChiffresVentes,
+    chiffre_affaires_par_jour,
+    chiffres_par_boutique,
+    meilleures_ventes,
+    terminaux_etat,
+)
+from magasin.web.acces import boutiques_filtrees
+from magasin.web.graphique import barres_chiffre_affaires
+
+
+@login_required
+def tableau_de_bord(request: HttpRequest) -> HttpResponse:
+    boutiques, choisie = boutiques_filtrees(request)
+    toutes = list(boutiques_visibles(request.user))
+    debut_jour = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    par_boutique = chiffres_par_boutique(boutiques=toutes, date_debut=debut_jour)
+    lignes_jour = [
+        (b, par_boutique.get(b.pk, ChiffresVentes(nombre=0, montant=0))) for b in toutes
+    ]
+    total_jour = ChiffresVentes(
+        nombre=sum(c.nombre for _, c in lignes_jour),
+        montant=sum((c.montant for _, c in lignes_jour), 0),
+    )
+    points = chiffre_affaires_par_jour(boutiques=boutiques, jours=30)
+    a_zero, sous_seuil = articles_en_alerte(boutiques=boutiques, limite=20)
+    terminaux = terminaux_etat(boutiques=boutiques, limite_manquantes=20)
+    contexte = {
+        "boutiques": toutes,
+        "choisie": choisie,
+        "lignes_jour": lignes_jour,
+        "total_jour": total_jour,
+        "graphique": barres_chiffre_affaires(points),
+        "total_30j": sum((m for _, m in points), 0),
+        "meilleures": meilleures_ventes(
+            boutiques=boutiques, depuis=debut_jour - timedelta(days=29), limite=10
+        ),
+        "a_zero": a_zero,
+        "sous_seuil": sous_seuil,
+        "terminaux": terminaux,
+        "quarantaine_total": sum(t.quarantaine for t in terminaux),
+        "trous_total": sum(len(t.manquantes) for t in terminaux),
+    }
+    return render(request, "web/tableau_de_bord.html", contexte)

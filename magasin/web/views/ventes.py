@@ -1,0 +1,121 @@
+"""Historique des ventes: filtered list, a sale's page, exports, cancellation, invoice, PDF."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from magasin.boutiques.acces import a_le_role, boutiques_visibles
+from magasin.boutiques.models import Role, Terminal
+from magasin.core.erreurs import ErreurMetier
+from magasin.stock.selectors import mouvements_de_boutique
+from magasin.ventes.facture_pdf import facture_pdf
+from magasin.ventes.models import ModePaiement, StatutVente
+from magasin.ventes.selectors import ventes_de_boutiques, ventes_detaillees
+from magasin.ventes.services import vente_annuler
+from magasin.web.acces import boutiques_filtrees
+from magasin.web.exports import ventes_csv, ventes_xlsx
+from magasin.web.filtres import Filtres, paginer
+
+
+def _ventes_filtrees(request: HttpRequest):  # type: ignore[no-untyped-def]
+    boutiques, choisie = boutiques_filtrees(request)
+    f = Filtres(request)
+    terminal_id = f.entier("terminal")
+    qs = ventes_de_boutiques(
+        boutiques=boutiques,
+        terminal_id=terminal_id,
+        date_debut=f.date("date_debut"),
+        date_fin=f.date("date_fin", fin=True),
+        mode_paiement=f.choix("mode_paiement", ModePaiement.choices),
+        statut=f.choix("statut", StatutVente.choices),
+        numero_facture=f.texte("numero_facture"),
+    )
+    return qs, f, choisie
+
+
+@login_required
+def historique(request: HttpRequest) -> HttpResponse:
+    qs, filtres, choisie = _ventes_filtrees(request)
+    format_ = request.GET.get("format")
+    if format_ in {"csv", "xlsx"} and not filtres.erreurs:
+        nom = f"ventes-{timezone.localtime():%Y%m%d-%H%M}"
+        exporter = ventes_csv if format_ == "csv" else ventes_xlsx
+        return exporter(qs.iterator(chunk_size=1000), nom)
+    visibles = boutiques_visibles(request.user)
+    return render(
+        request,
+        "web/historique.html",
+        {
+            "page": paginer(request, qs),
+            "erreurs": filtres.erreurs,
+            "boutiques": visibles,
+            "choisie": choisie,
+            "terminaux": Terminal.objects.filter(boutique__in=visibles).select_related("boutique"),
+            "modes": ModePaiement.choices,
+            "statuts": StatutVente.choices,
+            "f": request.GET,
+        },
+    )
+
+
+@login_required
+def vente_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
+    return render(
+        request,
+        "web/vente_detail.html",
+        {
+            "vente": vente,
+            "mouvements": mouvements_de_boutique(
+                boutique=vente.boutique, reference_document=vente.numero_facture
+            ),
+            "peut_annuler": vente.statut == StatutVente.VALIDEE
+            and a_le_role(request.user, vente.boutique, Role.GERANT),
+        },
+    )
+
+
+@login_required
+@require_POST
+def vente_annulation(request: HttpRequest, pk: int) -> HttpResponse:
+    vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
+    try:
+        vente_annuler(vente=vente, utilisateur=request.user, motif=request.POST.get("motif", ""))
+    except ErreurMetier as erreur:
+        messages.error(request, erreur.message)
+        statut = erreur.statut_http
+        return render(
+            request,
+            "web/vente_detail.html",
+            {
+                "vente": vente,
+                "mouvements": mouvements_de_boutique(
+                    boutique=vente.boutique, reference_document=vente.numero_facture
+                ),
+                "peut_annuler": vente.statut == StatutVente.VALIDEE
+                and a_le_role(request.user, vente.boutique, Role.GERANT),
+                "erreur_annulation": erreur.message,
+            },
+            status=statut,
+        )
+    messages.success(request, f"Facture {vente.numero_facture} annulée : le stock est revenu.")
+    return redirect("web:vente_detail", pk=vente.pk)
+
+
+@login_required
+def facture(request: HttpRequest, pk: int) -> HttpResponse:
+    vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
+    return render(request, "web/facture.html", {"vente": vente})
+
+
+@login_required
+def facture_telecharger(request: HttpRequest, pk: int) -> HttpResponse:
+    vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
+    reponse = HttpResponse(facture_pdf(vente=vente), content_type="application/pdf")
+    reponse["Content-Disposition"] = f'attachment; filename="facture-{vente.numero_facture}.pdf"'
+    return reponse
