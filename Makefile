@@ -13,9 +13,6 @@ DEV := DEBUG=1
 	python3.11 -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-$(UV):
-	@$(MAKE) --no-print-directory .tools/bin/uv
-
 ## install: the runtime virtualenv (.venv) from the committed uv.lock
 install: $(UV)
 	$(UV) sync --frozen --no-dev
@@ -44,10 +41,7 @@ lint: install-dev
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
-	$(PY) -m gunicorn magasin.wsgi:application \
-		--bind $${BIND:-127.0.0.1:8000} \
-		--workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} \
-		--access-logfile - --error-logfile -
+	$(PY) -m gunicorn -c python:magasin.core.gunicorn_conf magasin.wsgi:application
 
 bench: install-dev
 	$(PY) -m bench.rapport
