@@ -7,6 +7,7 @@ Extra arguments are passed to pytest. Browser tests run once, in the SQLite pass
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -56,6 +57,10 @@ def main(args: list[str]) -> int:
         if port is not None and not repond(port):
             sautes.append(nom)
             print(f"\n!!! {nom}: no server on 127.0.0.1:{port} — SKIPPED", flush=True)
+            continue
+        if nom == "mysql" and importlib.util.find_spec("MySQLdb") is None:
+            sautes.append(nom)
+            print(f"\n!!! {nom}: mysqlclient is not installed (needs libmariadb-dev) — SKIPPED", flush=True)
             continue
         env = dict(os.environ)
         env.pop("DATABASE_URL", None)
