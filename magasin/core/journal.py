@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 # Attributes every LogRecord has; anything else passed through `extra=` is ours to print.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()) | {"message"}
-_SECRETS = {"token", "jeton", "password", "mot_de_passe", "authorization", "secret"}
+_SECRETS = {"token", "jeton", "password", "mot_de_passe", "authorization", "secret", "cookie"}
+
+# The current request's id, set by `magasin.core.middleware.JournalRequetes`: every line
+# logged while a request is served carries it, so one request's lines can be found together.
+id_requete: ContextVar[str | None] = ContextVar("id_requete", default=None)
+
+
+def est_secret(cle: str) -> bool:
+    cle = cle.lower()
+    return any(s in cle for s in _SECRETS)
 
 
 class FormatJSON(logging.Formatter):
@@ -19,10 +29,16 @@ class FormatJSON(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        rid = id_requete.get()
+        if rid is not None:
+            donnees["request_id"] = rid
         for cle, valeur in vars(record).items():
             if cle in _STANDARD or cle.startswith("_"):
                 continue
-            if any(s in cle.lower() for s in _SECRETS):
+            if est_secret(cle):
+                continue
+            if cle == "request":
+                # Django attaches the HttpRequest to its own records: its headers hold tokens.
                 continue
             donnees[cle] = valeur
         if record.exc_info:

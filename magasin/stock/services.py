@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from magasin.boutiques.models import Boutique, PolitiqueStock
@@ -321,3 +322,55 @@ def article_modifier(
     if champs:
         article.save(update_fields=[*champs, "date_modification"])
     return article
+
+
+# Marks the AJUSTEMENT rows written by `stock_corriger_derive` (and read by the stock diagnostic).
+REFERENCE_CORRECTION_DERIVE = "CORRECTION-DERIVE"
+
+
+@reessayer_si_interblocage
+def stock_corriger_derive(
+    *, article: Article, utilisateur: str, motif: str
+) -> MouvementStock | None:
+    """Make the ledger explain the article's stock again, with one AJUSTEMENT (none if it does).
+
+    A drift is `quantite_stock != sum(mouvements)`. No movement can move the two apart, so the
+    correction cannot bring the stock to the ledger: it records the unexplained difference.
+    The movement starts from what the ledger says (stock_avant = ledger sum) and ends at the
+    stock the terminals have been selling against (stock_apres = quantite_stock, unchanged).
+    Afterwards stock == ledger sum, the chain continues from the stock, and nothing written
+    before is touched. A physical count (`stock_ajuster`) is the next step if the shelf
+    disagrees.
+    """
+    if not motif.strip():
+        raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de la correction.")
+    with transaction.atomic():
+        boutique = Boutique.objects.select_for_update().get(pk=article.boutique_id)
+        registre = registre_ouvrir(
+            boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur
+        )
+        if article.pk not in registre.articles:
+            raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable.")
+        # Read under the locks: no writer of this shop can add a movement meanwhile.
+        somme = (
+            MouvementStock.objects.filter(article_id=article.pk).aggregate(s=Sum("quantite"))["s"]
+            or 0
+        )
+        stock = registre.disponible(article.pk)
+        if stock == somme:
+            return None
+        # The movement's stock_avant is the ledger's figure, not the drifted cache.
+        registre.articles[article.pk].quantite_stock = somme
+        mouvement = registre.mouvement(
+            article_id=article.pk,
+            quantite=stock - somme,
+            type_mouvement=TypeMouvement.AJUSTEMENT,
+            reference_document=REFERENCE_CORRECTION_DERIVE,
+            commentaire=(
+                f"Correction de dérive : stock {stock}, registre {somme}, "
+                f"écart {stock - somme:+d}. {motif.strip()}"
+            ),
+        )
+        registre.ecrire()
+    article.quantite_stock = stock
+    return mouvement

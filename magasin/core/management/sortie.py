@@ -1,0 +1,52 @@
+"""Shared helpers of the operations commands: French text or JSON, shop lookup, exit status."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from magasin.boutiques.models import Boutique
+
+# Exit statuses: 0 nothing found, 1 problems found, 2 the command could not run as asked.
+STATUT_PROBLEME = 1
+STATUT_USAGE = 2
+
+
+def boutique_par_code(code: str | None) -> Boutique | None:
+    if not code:
+        return None
+    boutique = Boutique.objects.filter(code=code.strip()).first()
+    if boutique is None:
+        raise CommandError(f"Boutique « {code} » introuvable.", returncode=STATUT_USAGE)
+    return boutique
+
+
+def _par_defaut(valeur: Any) -> Any:
+    if isinstance(valeur, datetime):
+        return valeur.isoformat()
+    if isinstance(valeur, Decimal):
+        return f"{valeur:.2f}"
+    return str(valeur)
+
+
+def en_json(donnees: Any) -> str:
+    return json.dumps(donnees, ensure_ascii=False, indent=2, default=_par_defaut)
+
+
+def valeur_texte(valeur: Any) -> str:
+    if valeur is None:
+        return "—"
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, datetime):
+        return timezone.localtime(valeur).strftime("%d/%m/%Y %H:%M")
+    if isinstance(valeur, Decimal):
+        return f"{valeur:.2f}"
+    if isinstance(valeur, list):
+        return ", ".join(str(v) for v in valeur) or "—"
+    return str(valeur)

@@ -1,0 +1,63 @@
+"""Production settings pass `check --deploy` when configured as docs/DEPLOIEMENT.md says."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parents[3]
+
+# The environment docs/DEPLOIEMENT.md gives for HTTPS behind a proxy.
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 20 + "-une-vraie-cle-longue-et-aleatoire-0123456789-abcdefghij",
+    "ALLOWED_HOSTS": "magasin.example.cd",
+    "CSRF_TRUSTED_ORIGINS": "https://magasin.example.cd",
+    "BEHIND_PROXY": "1",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_COOKIES": "1",
+}
+
+
+def _check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
+    environnement = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION and not k.startswith("SECURE_") and k != "DJANGO_SETTINGS_MODULE"
+    }
+    environnement.update(env, DJANGO_SETTINGS_MODULE="magasin.settings")
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=RACINE,
+        env=environnement,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_propre_avec_les_variables_de_production():
+    resultat = _check_deploy(**PRODUCTION)
+    assert resultat.returncode == 0, resultat.stdout + resultat.stderr
+    assert "no issues" in resultat.stdout
+
+
+def test_check_deploy_signale_https_absent():
+    sans_https = {
+        k: v
+        for k, v in PRODUCTION.items()
+        if k not in {"SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}
+    }
+    resultat = _check_deploy(**sans_https)
+    assert resultat.returncode != 0
+    assert "security.W004" in resultat.stderr and "security.W008" in resultat.stderr
+
+
+def test_production_refuse_de_demarrer_sans_secret_key():
+    sans_cle = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    resultat = _check_deploy(**sans_cle, SECRET_KEY="")
+    assert resultat.returncode != 0
+    assert "SECRET_KEY is required" in resultat.stderr
