@@ -5,8 +5,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
-from magasin.settings import *  # noqa: E402,F403
-from magasin.settings import DATABASES, VAR_DIR  # noqa: E402
+from magasin.settings import *  # noqa: F403
+from magasin.settings import DATABASES, VAR_DIR
 
 # Hashing admin/admin at full strength on every test user costs seconds; tests need no strength.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

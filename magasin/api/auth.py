@@ -34,6 +34,15 @@ def _client(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "inconnu"
 
 
+def _compter_echec(cle: str) -> None:
+    if cache.add(cle, 1, FENETRE_ECHECS_S):
+        return
+    try:
+        cache.incr(cle)
+    except ValueError:  # expired between add() and incr()
+        cache.set(cle, 1, FENETRE_ECHECS_S)
+
+
 def terminal_de_requete(request: HttpRequest) -> Terminal:
     """Authenticate the terminal, update its derniere_synchro, or raise the API error."""
     cle = f"magasin:echecs-auth:{_client(request)}"
@@ -46,11 +55,7 @@ def terminal_de_requete(request: HttpRequest) -> Terminal:
         terminal = terminal_authentifier(numero_serie=_serie(request), jeton=_jeton(request))
     except ErreurMetier as erreur:
         if erreur.code in (CodeErreur.TOKEN_INVALIDE, CodeErreur.TERMINAL_NOT_FOUND):
-            if cache.add(cle, 1, FENETRE_ECHECS_S) is False:
-                try:
-                    cache.incr(cle)
-                except ValueError:
-                    cache.set(cle, 1, FENETRE_ECHECS_S)
+            _compter_echec(cle)
         raise
     terminal_marquer_synchro(terminal=terminal)
     request.magasin_terminal = terminal  # type: ignore[attr-defined]  # for the access log

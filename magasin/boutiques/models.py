@@ -18,9 +18,7 @@ class Boutique(models.Model):
     adresse = models.CharField(max_length=255, blank=True)
     telephone = models.CharField(max_length=40, blank=True)
     est_active = models.BooleanField(default=True)
-    politique_stock = models.CharField(
-        max_length=20, choices=PolitiqueStock.choices, default=PolitiqueStock.REFUSER
-    )
+    politique_stock = models.CharField(max_length=20, choices=PolitiqueStock.choices, default=PolitiqueStock.REFUSER)
     prefixe_facture = models.CharField(
         max_length=10,
         default="FAC",
@@ -42,9 +40,7 @@ class Terminal(models.Model):
     numero_serie = models.CharField(max_length=100, unique=True)
     nom_terminal = models.CharField(max_length=120)
     # Nullable on purpose: an unassigned device exists and the API refuses it with NO_BOUTIQUE.
-    boutique = models.ForeignKey(
-        Boutique, null=True, blank=True, on_delete=models.PROTECT, related_name="terminaux"
-    )
+    boutique = models.ForeignKey(Boutique, null=True, blank=True, on_delete=models.PROTECT, related_name="terminaux")
     est_actif = models.BooleanField(default=True)
     derniere_synchro = models.DateTimeField(null=True, blank=True)
     # Device credentials: only a SHA-256 of the token is kept; the token is shown once.
@@ -83,9 +79,7 @@ RANG_ROLE = {Role.CAISSIER: 1, Role.GERANT: 2, Role.PROPRIETAIRE: 3}
 class Membre(models.Model):
     """A web user's role in one shop. Users see only the shops they are members of."""
 
-    utilisateur = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adhesions"
-    )
+    utilisateur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adhesions")
     boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="membres")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CAISSIER)
 

@@ -37,7 +37,17 @@ class ArticleAdmin(admin.ModelAdmin):
 class MouvementStockAdmin(admin.ModelAdmin):
     """The ledger is append-only: read it here, change stock through the services."""
 
-    list_display = ["date_mouvement", "boutique", "article", "type_mouvement", "quantite", "stock_avant", "stock_apres", "reference_document", "utilisateur"]
+    list_display = [
+        "date_mouvement",
+        "boutique",
+        "article",
+        "type_mouvement",
+        "quantite",
+        "stock_avant",
+        "stock_apres",
+        "reference_document",
+        "utilisateur",
+    ]
     list_filter = ["boutique", "type_mouvement"]
     search_fields = ["article__nom", "article__code", "reference_document", "utilisateur"]
     list_select_related = ["boutique", "article"]

@@ -11,9 +11,7 @@ from magasin.boutiques.models import Boutique
 from magasin.stock.models import Article, MouvementStock
 
 
-def articles_de_boutique(
-    *, boutique: Boutique, modifie_depuis: datetime | None = None
-) -> QuerySet[Article]:
+def articles_de_boutique(*, boutique: Boutique, modifie_depuis: datetime | None = None) -> QuerySet[Article]:
     qs = Article.objects.filter(boutique=boutique)
     if modifie_depuis is not None:
         qs = qs.filter(date_modification__gt=modifie_depuis)
@@ -63,9 +61,7 @@ def articles_de_boutiques(
     qs = Article.objects.filter(boutique__in=boutiques).select_related("boutique")
     if recherche:
         recherche = recherche.strip()
-        qs = qs.filter(
-            Q(nom__icontains=recherche) | Q(code__icontains=recherche) | Q(code_barres=recherche)
-        )
+        qs = qs.filter(Q(nom__icontains=recherche) | Q(code__icontains=recherche) | Q(code_barres=recherche))
     if statut_stock == "zero":
         qs = qs.filter(quantite_stock__lte=0)
     elif statut_stock == "alerte":
@@ -83,9 +79,7 @@ def articles_a_vendre(*, boutique: Boutique, recherche: str, limite: int = 10) -
     if not recherche:
         return []
     actifs = Article.objects.filter(boutique=boutique, est_actif=True)
-    exacts = list(
-        actifs.filter(Q(code__iexact=recherche) | Q(code_barres=recherche)).order_by("pk")
-    )
+    exacts = list(actifs.filter(Q(code__iexact=recherche) | Q(code_barres=recherche)).order_by("pk"))
     autres = list(
         actifs.filter(Q(nom__icontains=recherche) | Q(code__icontains=recherche))
         .exclude(pk__in=[a.pk for a in exacts])
@@ -98,13 +92,12 @@ def articles_en_alerte(
     *, boutiques: Iterable[Boutique] | QuerySet[Boutique], limite: int = 50
 ) -> tuple[list[Article], list[Article]]:
     """Active articles at zero (or below), and those above zero but at or under their threshold."""
-    actifs = Article.objects.filter(boutique__in=boutiques, est_actif=True).select_related(
-        "boutique"
-    )
+    actifs = Article.objects.filter(boutique__in=boutiques, est_actif=True).select_related("boutique")
     a_zero = list(actifs.filter(quantite_stock__lte=0).order_by("boutique__nom", "nom")[:limite])
     sous_seuil = list(
-        actifs.filter(quantite_stock__gt=0, quantite_stock__lte=F("seuil_alerte"))
-        .order_by("quantite_stock", "nom")[:limite]
+        actifs.filter(quantite_stock__gt=0, quantite_stock__lte=F("seuil_alerte")).order_by("quantite_stock", "nom")[
+            :limite
+        ]
     )
     return a_zero, sous_seuil
 
@@ -118,9 +111,7 @@ def mouvements_de_boutiques(
     date_fin: datetime | None = None,
 ) -> QuerySet[MouvementStock]:
     """Ledger rows of several shops, with the same filters as the API's /mouvements-stock/."""
-    qs = MouvementStock.objects.filter(boutique__in=boutiques).select_related(
-        "article", "boutique"
-    )
+    qs = MouvementStock.objects.filter(boutique__in=boutiques).select_related("article", "boutique")
     if article_id is not None:
         qs = qs.filter(article_id=article_id)
     if type_mouvement:

@@ -31,7 +31,16 @@ class LigneVenteInline(admin.TabularInline):
 
 @admin.register(Vente)
 class VenteAdmin(LectureSeule):
-    list_display = ["numero_facture", "boutique", "terminal", "date_vente", "montant_total", "mode_paiement", "paye", "statut"]
+    list_display = [
+        "numero_facture",
+        "boutique",
+        "terminal",
+        "date_vente",
+        "montant_total",
+        "mode_paiement",
+        "paye",
+        "statut",
+    ]
     list_filter = ["boutique", "statut", "mode_paiement", "origine", "terminal"]
     search_fields = ["numero_facture", "uuid", "client_nom"]
     list_select_related = ["boutique", "terminal"]
@@ -53,7 +62,15 @@ class SequenceRecueAdmin(LectureSeule):
 
 @admin.register(VenteQuarantaine)
 class VenteQuarantaineAdmin(LectureSeule):
-    list_display = ["date_derniere_reception", "boutique", "terminal", "numero_facture", "code", "statut", "nombre_receptions"]
+    list_display = [
+        "date_derniere_reception",
+        "boutique",
+        "terminal",
+        "numero_facture",
+        "code",
+        "statut",
+        "nombre_receptions",
+    ]
     list_filter = ["boutique", "statut", "code"]
     search_fields = ["numero_facture", "uuid", "message"]
     list_select_related = ["boutique", "terminal"]

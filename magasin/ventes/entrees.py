@@ -13,8 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from django.utils import timezone
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
-from pydantic import field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from magasin.ventes.models import ModePaiement
 
@@ -64,9 +63,7 @@ class LigneEntree(BaseModel):
 class VenteEntree(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    numero_facture: Annotated[
-        str | None, BeforeValidator(_texte_vide_en_none), Field(max_length=100)
-    ] = None
+    numero_facture: Annotated[str | None, BeforeValidator(_texte_vide_en_none), Field(max_length=100)] = None
     date_vente: datetime | None = None
     mode_paiement: ModePaiement = ModePaiement.CASH
     paye: StrictBool = True
@@ -99,7 +96,7 @@ class VenteEntree(BaseModel):
     def empreinte(self) -> str:
         """SHA-256 of the content as sent: equal for a resend, different for another sale."""
         contenu = {
-            "lignes": [[l.article_id, l.quantite, str(l.prix_unitaire)] for l in self.lignes],
+            "lignes": [[lg.article_id, lg.quantite, str(lg.prix_unitaire)] for lg in self.lignes],
             "mode_paiement": str(self.mode_paiement),
             "paye": self.paye,
             "montant_total": None if self.montant_total is None else str(self.montant_total),

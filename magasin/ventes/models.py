@@ -30,26 +30,19 @@ class OrigineVente(models.TextChoices):
 class Vente(models.Model):
     # NOT NULL: the original system's "ventes orphelines" cannot exist here.
     boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="ventes")
-    terminal = models.ForeignKey(
-        Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="ventes"
-    )
+    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="ventes")
     numero_facture = models.CharField(max_length=100)
-    uuid = models.CharField(max_length=64, null=True, blank=True)
-    origine = models.CharField(
-        max_length=10, choices=OrigineVente.choices, default=OrigineVente.TERMINAL
-    )
+    # NULL, not "": the (boutique, uuid) unique constraint must let sales without uuid coexist.
+    uuid = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    origine = models.CharField(max_length=10, choices=OrigineVente.choices, default=OrigineVente.TERMINAL)
     montant_total = models.DecimalField(max_digits=16, decimal_places=2)
     # What the terminal declared when it differs from the lines by more than 0.01.
     montant_declare = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    mode_paiement = models.CharField(
-        max_length=20, choices=ModePaiement.choices, default=ModePaiement.CASH
-    )
+    mode_paiement = models.CharField(max_length=20, choices=ModePaiement.choices, default=ModePaiement.CASH)
     paye = models.BooleanField(default=True)
     date_vente = models.DateTimeField(help_text="Quand la vente a eu lieu (hors ligne possible)")
     date_synchro = models.DateTimeField(help_text="Quand le serveur l'a enregistrée")
-    statut = models.CharField(
-        max_length=10, choices=StatutVente.choices, default=StatutVente.VALIDEE
-    )
+    statut = models.CharField(max_length=10, choices=StatutVente.choices, default=StatutVente.VALIDEE)
     # SHA-256 of the sale's content as sent: tells a resend from a conflicting reuse of a number.
     empreinte = models.CharField(max_length=64, blank=True, default="")
     sequence_terminal = models.BigIntegerField(null=True, blank=True)
@@ -76,9 +69,7 @@ class Vente(models.Model):
         ordering = ["-date_vente", "-id"]
         verbose_name = "vente"
         constraints = [
-            models.UniqueConstraint(
-                fields=["boutique", "numero_facture"], name="vente_numero_par_boutique"
-            ),
+            models.UniqueConstraint(fields=["boutique", "numero_facture"], name="vente_numero_par_boutique"),
             # NULLs are distinct on all three backends, so sales without uuid never collide.
             models.UniqueConstraint(fields=["boutique", "uuid"], name="vente_uuid_par_boutique"),
             models.CheckConstraint(condition=Q(montant_total__gte=0), name="vente_montant_positif"),
@@ -87,9 +78,7 @@ class Vente(models.Model):
             models.Index(fields=["boutique", "date_vente"], name="vente_btq_date_idx"),
             models.Index(fields=["terminal", "date_vente"], name="vente_terminal_date_idx"),
             models.Index(fields=["boutique", "statut", "date_vente"], name="vente_btq_statut_idx"),
-            models.Index(
-                fields=["boutique", "mode_paiement", "date_vente"], name="vente_btq_mode_idx"
-            ),
+            models.Index(fields=["boutique", "mode_paiement", "date_vente"], name="vente_btq_mode_idx"),
         ]
 
     def __str__(self) -> str:
@@ -131,12 +120,8 @@ class SequenceFacture(models.Model):
         verbose_name = "séquence de factures"
         verbose_name_plural = "séquences de factures"
         constraints = [
-            models.UniqueConstraint(
-                fields=["boutique", "annee", "mois"], name="sequence_boutique_annee_mois"
-            ),
-            models.CheckConstraint(
-                condition=Q(mois__gte=1) & Q(mois__lte=12), name="sequence_mois_valide"
-            ),
+            models.UniqueConstraint(fields=["boutique", "annee", "mois"], name="sequence_boutique_annee_mois"),
+            models.CheckConstraint(condition=Q(mois__gte=1) & Q(mois__lte=12), name="sequence_mois_valide"),
         ]
 
     def __str__(self) -> str:
@@ -153,9 +138,7 @@ class VenteQuarantaine(models.Model):
     """A sale the server refused. Kept whole so that nothing a terminal sent is ever lost."""
 
     boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="quarantaine")
-    terminal = models.ForeignKey(
-        Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="quarantaine"
-    )
+    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="quarantaine")
     numero_facture = models.CharField(max_length=100, blank=True, default="")
     uuid = models.CharField(max_length=64, blank=True, default="")
     payload = models.JSONField()
@@ -165,15 +148,9 @@ class VenteQuarantaine(models.Model):
     date_reception = models.DateTimeField()
     date_derniere_reception = models.DateTimeField()
     nombre_receptions = models.PositiveIntegerField(default=1)
-    statut = models.CharField(
-        max_length=12, choices=StatutQuarantaine.choices, default=StatutQuarantaine.EN_ATTENTE
-    )
-    vente = models.ForeignKey(
-        Vente, null=True, blank=True, on_delete=models.PROTECT, related_name="quarantaines"
-    )
-    traite_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
-    )
+    statut = models.CharField(max_length=12, choices=StatutQuarantaine.choices, default=StatutQuarantaine.EN_ATTENTE)
+    vente = models.ForeignKey(Vente, null=True, blank=True, on_delete=models.PROTECT, related_name="quarantaines")
+    traite_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     traite_le = models.DateTimeField(null=True, blank=True)
     motif_traitement = models.TextField(blank=True, default="")
 
@@ -204,3 +181,6 @@ class SequenceRecue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["terminal", "sequence"], name="sequence_recue_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.terminal_id} #{self.sequence}"

@@ -37,8 +37,7 @@ def numeros_reserver(*, boutique: Boutique, annee: int, mois: int, combien: int 
                 [boutique.pk, annee, mois, combien],
             )
             curseur.execute(
-                f"SELECT dernier_numero FROM {_TABLE} "
-                "WHERE boutique_id = %s AND annee = %s AND mois = %s",
+                f"SELECT dernier_numero FROM {_TABLE} WHERE boutique_id = %s AND annee = %s AND mois = %s",
                 [boutique.pk, annee, mois],
             )
         else:

@@ -48,9 +48,7 @@ def ventes_de_boutiques(
     if numero_facture:
         qs = qs.filter(numero_facture__icontains=numero_facture)
     if avec_lignes:
-        qs = qs.prefetch_related(
-            Prefetch("lignes", queryset=LigneVente.objects.select_related("article"))
-        )
+        qs = qs.prefetch_related(Prefetch("lignes", queryset=LigneVente.objects.select_related("article")))
     return qs.order_by("-date_vente", "-pk")
 
 
@@ -71,11 +69,7 @@ def sequences_manquantes(*, terminal: Terminal, limite: int = 1000) -> list[int]
     # (COALESCE rather than LAG's default argument, which MariaDB does not accept).
     trous = (
         SequenceRecue.objects.filter(terminal=terminal)
-        .annotate(
-            precedent=Coalesce(
-                Window(expression=Lag("sequence"), order_by=F("sequence").asc()), Value(0)
-            )
-        )
+        .annotate(precedent=Coalesce(Window(expression=Lag("sequence"), order_by=F("sequence").asc()), Value(0)))
         .filter(sequence__gt=F("precedent") + 1)
         .values_list("precedent", "sequence")
         .order_by("sequence")
@@ -109,15 +103,11 @@ def chiffres_ventes(
     date_fin: datetime | None = None,
 ) -> ChiffresVentes:
     """Count and revenue of the validated sales between two moments (cancelled ones excluded)."""
-    qs = Vente.objects.filter(
-        boutique__in=boutiques, statut=StatutVente.VALIDEE, date_vente__gte=date_debut
-    )
+    qs = Vente.objects.filter(boutique__in=boutiques, statut=StatutVente.VALIDEE, date_vente__gte=date_debut)
     if date_fin is not None:
         qs = qs.filter(date_vente__lt=date_fin)
     agregats = qs.aggregate(nombre=Count("pk"), montant=Sum("montant_total"))
-    return ChiffresVentes(
-        nombre=agregats["nombre"] or 0, montant=agregats["montant"] or Decimal("0.00")
-    )
+    return ChiffresVentes(nombre=agregats["nombre"] or 0, montant=agregats["montant"] or Decimal("0.00"))
 
 
 def chiffres_par_boutique(
@@ -125,17 +115,13 @@ def chiffres_par_boutique(
 ) -> dict[int, ChiffresVentes]:
     """Per shop id: count and revenue of the validated sales since `date_debut`."""
     lignes = (
-        Vente.objects.filter(
-            boutique__in=boutiques, statut=StatutVente.VALIDEE, date_vente__gte=date_debut
-        )
+        Vente.objects.filter(boutique__in=boutiques, statut=StatutVente.VALIDEE, date_vente__gte=date_debut)
         .values("boutique_id")
         .annotate(nombre=Count("pk"), montant=Sum("montant_total"))
         .order_by()
     )
     return {
-        ligne["boutique_id"]: ChiffresVentes(
-            nombre=ligne["nombre"], montant=ligne["montant"] or Decimal("0")
-        )
+        ligne["boutique_id"]: ChiffresVentes(nombre=ligne["nombre"], montant=ligne["montant"] or Decimal("0"))
         for ligne in lignes
     }
 
@@ -198,9 +184,7 @@ def quarantaine_de_boutiques(
     return qs.order_by("-date_derniere_reception", "-pk")
 
 
-def quarantaine_compte_par_boutique(
-    *, boutiques: Iterable[Boutique] | QuerySet[Boutique]
-) -> dict[int, int]:
+def quarantaine_compte_par_boutique(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> dict[int, int]:
     return dict(
         VenteQuarantaine.objects.filter(boutique__in=boutiques, statut=StatutQuarantaine.EN_ATTENTE)
         .values("boutique_id")
@@ -226,9 +210,7 @@ def terminaux_etat(
         Terminal.objects.filter(boutique__in=boutiques)
         .select_related("boutique")
         .annotate(
-            n_quarantaine=Count(
-                "quarantaine", filter=Q(quarantaine__statut=StatutQuarantaine.EN_ATTENTE)
-            ),
+            n_quarantaine=Count("quarantaine", filter=Q(quarantaine__statut=StatutQuarantaine.EN_ATTENTE)),
             seq_max=Max("sequences__sequence"),
         )
         .order_by("boutique__nom", "nom_terminal")
@@ -238,9 +220,7 @@ def terminaux_etat(
             terminal=t,
             quarantaine=t.n_quarantaine,
             sequence_max=t.seq_max,
-            manquantes=sequences_manquantes(terminal=t, limite=limite_manquantes)
-            if t.seq_max
-            else [],
+            manquantes=sequences_manquantes(terminal=t, limite=limite_manquantes) if t.seq_max else [],
         )
         for t in terminaux
     ]

@@ -67,9 +67,7 @@ def monde(db) -> Monde:  # type: ignore[no-untyped-def]
 
 
 def vente(numero: str | None, *lignes: tuple[int, int, float], **extra: Any) -> dict[str, Any]:
-    corps: dict[str, Any] = {
-        "lignes": [{"article_id": a, "quantite": q, "prix_unitaire": p} for a, q, p in lignes]
-    }
+    corps: dict[str, Any] = {"lignes": [{"article_id": a, "quantite": q, "prix_unitaire": p} for a, q, p in lignes]}
     if numero is not None:
         corps["numero_facture"] = numero
     corps.update(extra)

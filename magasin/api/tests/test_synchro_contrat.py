@@ -13,8 +13,15 @@ from .conftest import Monde, vente
 def test_1_vente_simple(monde: Monde):
     a = monde.article
     r = monde.poste.sync(
-        [{"numero_facture": "FAC-TEST-001", "montant_total": 50000.00, "mode_paiement": "CASH", "paye": True,
-          "lignes": [{"article_id": a.pk, "quantite": 2, "prix_unitaire": 25000.00}]}]
+        [
+            {
+                "numero_facture": "FAC-TEST-001",
+                "montant_total": 50000.00,
+                "mode_paiement": "CASH",
+                "paye": True,
+                "lignes": [{"article_id": a.pk, "quantite": 2, "prix_unitaire": 25000.00}],
+            }
+        ]
     )
     assert r.status_code == 201
     d = r.json()
@@ -31,7 +38,11 @@ def test_1_vente_simple(monde: Monde):
     assert creee["lignes"][0]["article_id"] == a.pk
     assert d["details"]["erreurs"] == []
     assert d["boutique"] == {"id": monde.boutique.pk, "nom": "Ma Boutique", "code": "BTQ-009"}
-    assert d["terminal"] == {"id": monde.poste.terminal.pk, "nom": "Terminal MAUI", "numero_serie": monde.poste.terminal.numero_serie}
+    assert d["terminal"] == {
+        "id": monde.poste.terminal.pk,
+        "nom": "Terminal MAUI",
+        "numero_serie": monde.poste.terminal.numero_serie,
+    }
     assert {"total_envoyees": 1, "reussies": 1, "erreurs": 0}.items() <= d["statistiques"].items()
     assert {"articles_stock_bas", "articles_stock_zero", "alerte_stock"} <= d["statistiques"].keys()
 
@@ -99,24 +110,43 @@ def test_4_doublon_evite(monde: Monde):
 def test_5_lot_de_trois(monde: Monde):
     a = monde.article
     corps = [
-        {"numero_facture": "FAC-BATCH-001", "montant_total": 50000.00, "lignes": [{"article_id": a.pk, "quantite": 1, "prix_unitaire": 50000.00}]},
-        {"numero_facture": "FAC-BATCH-002", "montant_total": 75000.00, "lignes": [{"article_id": a.pk, "quantite": 1, "prix_unitaire": 75000.00}]},
-        {"numero_facture": "FAC-BATCH-003", "montant_total": 100000.00, "lignes": [{"article_id": a.pk, "quantite": 1, "prix_unitaire": 100000.00}]},
+        {
+            "numero_facture": "FAC-BATCH-001",
+            "montant_total": 50000.00,
+            "lignes": [{"article_id": a.pk, "quantite": 1, "prix_unitaire": 50000.00}],
+        },
+        {
+            "numero_facture": "FAC-BATCH-002",
+            "montant_total": 75000.00,
+            "lignes": [{"article_id": a.pk, "quantite": 1, "prix_unitaire": 75000.00}],
+        },
+        {
+            "numero_facture": "FAC-BATCH-003",
+            "montant_total": 100000.00,
+            "lignes": [{"article_id": a.pk, "quantite": 1, "prix_unitaire": 100000.00}],
+        },
     ]
     d = monde.poste.sync(corps).json()
     assert (d["success"], d["ventes_creees"], d["ventes_erreurs"]) == (True, 3, 0)
     assert {"total_envoyees": 3, "reussies": 3, "erreurs": 0}.items() <= d["statistiques"].items()
     a.refresh_from_db()
     assert a.quantite_stock == 97
-    chaine = list(MouvementStock.objects.filter(article=a, type_mouvement="VENTE").order_by("pk").values_list("stock_avant", "stock_apres"))
+    chaine = list(
+        MouvementStock.objects.filter(article=a, type_mouvement="VENTE")
+        .order_by("pk")
+        .values_list("stock_avant", "stock_apres")
+    )
     assert chaine == [(100, 99), (99, 98), (98, 97)]
 
 
 def test_alias_batch_et_enveloppe_ventes(monde: Monde):
     a = monde.article
     r = monde.poste.sync(
-        {"boutique_id": monde.boutique.pk, "device_serial": monde.poste.terminal.numero_serie,
-         "ventes": [vente("FAC-ALIAS-1", (a.pk, 1, 25000))]},
+        {
+            "boutique_id": monde.boutique.pk,
+            "device_serial": monde.poste.terminal.numero_serie,
+            "ventes": [vente("FAC-ALIAS-1", (a.pk, 1, 25000))],
+        },
         url="/api/v2/simple/ventes/sync/batch",
     )
     assert r.status_code == 201

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from magasin.boutiques.models import PolitiqueStock, Terminal
-from magasin.boutiques.tests.factories import BoutiqueFactory, creer_terminal
+from magasin.boutiques.tests.factories import creer_terminal
 from magasin.stock.models import MouvementStock
 from magasin.stock.tests.factories import creer_article
 from magasin.stock.tests.invariants import verifier_registre
@@ -35,7 +35,9 @@ def test_sans_numero_de_serie_400(monde: Monde):
 @pytest.mark.parametrize("entete", ["X-Device-Serial", "Device-Serial", "Serial-Number"])
 def test_les_trois_entetes_de_serie_sont_acceptes(monde: Monde, entete: str):
     t = monde.poste.terminal
-    r = monde.poste.client.get("/api/v2/simple/terminal/", headers={entete: t.numero_serie, "Authorization": f"Bearer {monde.poste.jeton}"})
+    r = monde.poste.client.get(
+        "/api/v2/simple/terminal/", headers={entete: t.numero_serie, "Authorization": f"Bearer {monde.poste.jeton}"}
+    )
     assert r.status_code == 200 and r.json()["terminal"]["id"] == t.pk
 
 
@@ -61,12 +63,16 @@ def monde_client():
 
 def test_jeton_absent_ou_faux_401(monde: Monde):
     t = monde.poste.terminal
-    for entetes in ({"X-Device-Serial": t.numero_serie},
-                    {"X-Device-Serial": t.numero_serie, "Authorization": "Bearer faux"},
-                    {"X-Device-Serial": t.numero_serie, "X-Device-Token": monde.poste_autre.jeton}):
+    for entetes in (
+        {"X-Device-Serial": t.numero_serie},
+        {"X-Device-Serial": t.numero_serie, "Authorization": "Bearer faux"},
+        {"X-Device-Serial": t.numero_serie, "X-Device-Token": monde.poste_autre.jeton},
+    ):
         r = monde.poste.client.get("/api/v2/simple/terminal/", headers=entetes)
         assert (r.status_code, r.json()["code"]) == (401, "TOKEN_INVALIDE")
-    ok = monde.poste.client.get("/api/v2/simple/terminal/", headers={"X-Device-Serial": t.numero_serie, "X-Device-Token": monde.poste.jeton})
+    ok = monde.poste.client.get(
+        "/api/v2/simple/terminal/", headers={"X-Device-Serial": t.numero_serie, "X-Device-Token": monde.poste.jeton}
+    )
     assert ok.status_code == 200
 
 
@@ -106,7 +112,12 @@ def test_echecs_repetes_limites_429(monde: Monde, settings):
 
     cache.clear()
     t = monde.poste.terminal
-    codes = [monde.poste.client.get("/api/v2/simple/terminal/", headers={"X-Device-Serial": t.numero_serie, "Authorization": "Bearer faux"}).status_code for _ in range(25)]
+    codes = [
+        monde.poste.client.get(
+            "/api/v2/simple/terminal/", headers={"X-Device-Serial": t.numero_serie, "Authorization": "Bearer faux"}
+        ).status_code
+        for _ in range(25)
+    ]
     cache.clear()
     assert codes[0] == 401 and codes[-1] == 429
 
@@ -120,7 +131,15 @@ def test_json_malforme_400(monde: Monde):
 
 
 def test_forme_invalide_nomme_le_champ(monde: Monde):
-    r = monde.poste.sync([vente("F1", (monde.article.pk, 2, 100)), {"numero_facture": "F2", "lignes": [{"article_id": monde.article.pk, "quantite": "deux", "prix_unitaire": 1}]}])
+    r = monde.poste.sync(
+        [
+            vente("F1", (monde.article.pk, 2, 100)),
+            {
+                "numero_facture": "F2",
+                "lignes": [{"article_id": monde.article.pk, "quantite": "deux", "prix_unitaire": 1}],
+            },
+        ]
+    )
     assert (r.status_code, r.json()["code"]) == (400, "INVALID_PAYLOAD")
     assert r.json()["details"]["champ"] == "[1].lignes[0].quantite"
     assert not Vente.objects.exists()  # nothing of the batch is written
@@ -135,7 +154,13 @@ def test_forme_invalide_nomme_le_champ(monde: Monde):
         [{"numero_facture": "F"}],
         [{"numero_facture": "F", "lignes": [{"article_id": 1, "quantite": 0, "prix_unitaire": 1}]}],
         [{"numero_facture": "F", "lignes": [{"article_id": 1, "quantite": 1, "prix_unitaire": -1}]}],
-        [{"numero_facture": "F", "mode_paiement": "TROC", "lignes": [{"article_id": 1, "quantite": 1, "prix_unitaire": 1}]}],
+        [
+            {
+                "numero_facture": "F",
+                "mode_paiement": "TROC",
+                "lignes": [{"article_id": 1, "quantite": 1, "prix_unitaire": 1}],
+            }
+        ],
         42,
     ],
 )
@@ -163,7 +188,9 @@ def test_enveloppe_d_une_autre_boutique_403(monde: Monde):
 
 
 def test_valeurs_par_defaut(monde: Monde):
-    d = monde.poste.sync([{"numero_facture": "F-DEF", "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 10}]}]).json()
+    d = monde.poste.sync(
+        [{"numero_facture": "F-DEF", "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 10}]}]
+    ).json()
     v = Vente.objects.get(pk=d["details"]["creees"][0]["id"])
     assert (v.mode_paiement, v.paye, v.statut) == ("CASH", True, "VALIDEE")
     assert abs((v.date_vente - v.date_synchro).total_seconds()) < 1
@@ -177,24 +204,30 @@ def test_date_vente_hors_ligne_conservee(monde: Monde):
 
 
 def test_numero_attribue_par_le_serveur_selon_le_mois_de_la_vente(monde: Monde):
-    d = monde.poste.sync([
-        vente(None, (monde.article.pk, 1, 10), date_vente="2026-10-15T10:00:00+01:00"),
-        vente(None, (monde.article.pk, 1, 10), date_vente="2026-10-16T10:00:00+01:00"),
-        vente(None, (monde.article.pk, 1, 10), date_vente="2026-11-02T10:00:00+01:00"),
-    ]).json()
+    d = monde.poste.sync(
+        [
+            vente(None, (monde.article.pk, 1, 10), date_vente="2026-10-15T10:00:00+01:00"),
+            vente(None, (monde.article.pk, 1, 10), date_vente="2026-10-16T10:00:00+01:00"),
+            vente(None, (monde.article.pk, 1, 10), date_vente="2026-11-02T10:00:00+01:00"),
+        ]
+    ).json()
     numeros = [c["numero_facture"] for c in d["details"]["creees"]]
     assert numeros == ["FAC-BTQ-009-202610-00001", "FAC-BTQ-009-202610-00002", "FAC-BTQ-009-202611-00001"]
     assert MouvementStock.objects.filter(reference_document="FAC-BTQ-009-202610-00002").count() == 1
 
 
 def test_numero_serveur_saute_un_numero_deja_pris_par_un_terminal(monde: Monde):
-    monde.poste.sync([vente("FAC-BTQ-009-202611-00001", (monde.article.pk, 1, 10), date_vente="2026-11-02T10:00:00+01:00")])
+    monde.poste.sync(
+        [vente("FAC-BTQ-009-202611-00001", (monde.article.pk, 1, 10), date_vente="2026-11-02T10:00:00+01:00")]
+    )
     d = monde.poste.sync([vente(None, (monde.article.pk, 1, 10), date_vente="2026-11-03T10:00:00+01:00")]).json()
     assert d["details"]["creees"][0]["numero_facture"] == "FAC-BTQ-009-202611-00002"
 
 
 def test_total_calcule_par_le_serveur_et_ecart_signale(monde: Monde):
-    d = monde.poste.sync([vente("F-TOT", (monde.article.pk, 2, 25000.5), (monde.article2.pk, 3, 1500), montant_total=1)]).json()
+    d = monde.poste.sync(
+        [vente("F-TOT", (monde.article.pk, 2, 25000.5), (monde.article2.pk, 3, 1500), montant_total=1)]
+    ).json()
     (c,) = d["details"]["creees"]
     assert c["montant_total"] == "54501.00"
     assert len(c["avertissements"]) == 1 and "54501.00" in c["avertissements"][0]
@@ -215,11 +248,13 @@ def test_une_vente_avec_une_ligne_bonne_et_une_mauvaise_n_ecrit_rien(monde: Mond
 
 
 def test_une_mauvaise_vente_ne_bloque_pas_les_autres(monde: Monde):
-    d = monde.poste.sync([
-        vente("OK-1", (monde.article.pk, 1, 10)),
-        vente("KO-1", (monde.article2.pk, 11, 10)),
-        vente("OK-2", (monde.article2.pk, 10, 10)),
-    ]).json()
+    d = monde.poste.sync(
+        [
+            vente("OK-1", (monde.article.pk, 1, 10)),
+            vente("KO-1", (monde.article2.pk, 11, 10)),
+            vente("OK-2", (monde.article2.pk, 10, 10)),
+        ]
+    ).json()
     assert [c["numero_facture"] for c in d["details"]["creees"]] == ["OK-1", "OK-2"]
     assert [(e["index"], e["code"]) for e in d["details"]["erreurs"]] == [(2, "STOCK_INSUFFISANT")]
     assert stock(monde.article2) == 0
@@ -310,7 +345,13 @@ def test_meme_uuid_contenu_different_conflit(monde: Monde):
 
 
 def test_doublon_dans_un_meme_lot(monde: Monde):
-    d = monde.poste.sync([vente("D-1", (monde.article.pk, 1, 10)), vente("D-1", (monde.article.pk, 1, 10)), vente("D-1", (monde.article.pk, 3, 10))]).json()
+    d = monde.poste.sync(
+        [
+            vente("D-1", (monde.article.pk, 1, 10)),
+            vente("D-1", (monde.article.pk, 1, 10)),
+            vente("D-1", (monde.article.pk, 3, 10)),
+        ]
+    ).json()
     assert [c["status"] for c in d["details"]["creees"]] == ["created", "already_exists"]
     assert d["details"]["creees"][0]["id"] == d["details"]["creees"][1]["id"]
     assert d["details"]["erreurs"][0]["code"] == "NUMERO_FACTURE_CONFLIT"
@@ -326,7 +367,8 @@ def test_toute_vente_refusee_est_gardee_en_quarantaine_une_seule_fois(monde: Mon
     monde.poste.sync(lot)
     qs = VenteQuarantaine.objects.order_by("numero_facture")
     assert [(q.numero_facture, q.code, q.nombre_receptions) for q in qs] == [
-        ("Q-1", "STOCK_INSUFFISANT", 2), ("Q-2", "ARTICLE_INTROUVABLE", 2)
+        ("Q-1", "STOCK_INSUFFISANT", 2),
+        ("Q-2", "ARTICLE_INTROUVABLE", 2),
     ]
 
 
@@ -365,7 +407,10 @@ def test_nombre_de_requetes_borne_quelle_que_soit_la_taille_du_lot(monde: Monde)
     articles = [creer_article(monde.boutique, stock=1000) for _ in range(6)]
 
     def requetes(n: int, prefixe: str) -> int:
-        lot = [vente(f"{prefixe}-{i}", *[(a.pk, 1, 10) for a in articles[i % 3: i % 3 + 3]], sequence=None) for i in range(n)]
+        lot = [
+            vente(f"{prefixe}-{i}", *[(a.pk, 1, 10) for a in articles[i % 3 : i % 3 + 3]], sequence=None)
+            for i in range(n)
+        ]
         with CaptureQueriesContext(connection) as ctx:
             r = monde.poste.sync(lot)
         assert r.status_code == 201 and r.json()["ventes_creees"] == n
@@ -389,9 +434,19 @@ def test_sequences_recues_et_manquantes(monde: Monde):
 
 
 def test_messages_de_validation_en_francais(monde: Monde):
-    r = monde.poste.sync([{"numero_facture": "F", "lignes": [{"article_id": monde.article.pk, "quantite": 1.5, "prix_unitaire": 1}]}])
+    r = monde.poste.sync(
+        [{"numero_facture": "F", "lignes": [{"article_id": monde.article.pk, "quantite": 1.5, "prix_unitaire": 1}]}]
+    )
     assert r.json()["error"] == "Champ invalide « [0].lignes[0].quantite » : un entier est attendu."
-    r = monde.poste.sync([{"numero_facture": "F", "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 1}], "remise": 5}])
+    r = monde.poste.sync(
+        [
+            {
+                "numero_facture": "F",
+                "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 1}],
+                "remise": 5,
+            }
+        ]
+    )
     assert r.json()["error"] == "Champ invalide « [0].remise » : champ inconnu (non prévu par le contrat)."
     r = monde.poste.sync({"ventes": [], "magasin": 1})
     assert (r.status_code, r.json()["details"]["champ"]) == (400, "magasin")

@@ -34,7 +34,7 @@ class UtilisateurFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "motdepasse")
 
     @factory.post_generation
-    def _sauver(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def _sauver(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
 

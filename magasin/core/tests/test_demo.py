@@ -18,8 +18,12 @@ pytestmark = pytest.mark.django_db
 
 def _compter() -> tuple[int, ...]:
     return (
-        Boutique.objects.count(), Terminal.objects.count(), Article.objects.count(),
-        MouvementStock.objects.count(), get_user_model().objects.count(), Membre.objects.count(),
+        Boutique.objects.count(),
+        Terminal.objects.count(),
+        Article.objects.count(),
+        MouvementStock.objects.count(),
+        get_user_model().objects.count(),
+        Membre.objects.count(),
     )
 
 

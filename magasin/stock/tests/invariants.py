@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 
 from django.db.models import Sum
 
@@ -32,5 +33,5 @@ def verifier_registre(*articles: Article) -> None:
         chaines[article_id].append((avant, apres))
     for article_id, chaine in chaines.items():
         assert chaine[0][0] == 0, f"article {article_id}: ledger does not start at 0"
-        for (_, apres), (avant, _) in zip(chaine, chaine[1:], strict=False):
+        for (_, apres), (avant, _) in pairwise(chaine):
             assert apres == avant, f"article {article_id}: chain broken ({apres} -> {avant})"

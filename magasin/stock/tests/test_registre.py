@@ -37,7 +37,9 @@ def test_entree_sortie_ajustement_gardent_la_chaine():
     stock_ajuster(article=article, quantite_comptee=7, utilisateur="gerant", motif="Inventaire")
     article.refresh_from_db()
     assert article.quantite_stock == 7
-    types = list(MouvementStock.objects.filter(article=article).order_by("pk").values_list("type_mouvement", "quantite"))
+    types = list(
+        MouvementStock.objects.filter(article=article).order_by("pk").values_list("type_mouvement", "quantite")
+    )
     assert types == [("ENTREE", 10), ("ENTREE", 5), ("SORTIE", -3), ("AJUSTEMENT", -5)]
     verifier_registre(article)
 

@@ -28,7 +28,7 @@ def en_parallele(taches: list[Callable[[], None]]) -> list[BaseException]:
         try:
             depart.wait()
             tache()
-        except BaseException as exc:  # noqa: BLE001 — collected and asserted on
+        except BaseException as exc:
             erreurs.append(exc)
         finally:
             connection.close()
@@ -69,16 +69,21 @@ def test_lots_concurrents_de_plusieurs_terminaux_stock_et_registre_exacts():
         def vendre() -> None:
             for lot in range(5):
                 ventes = [
-                    VenteEntree.model_validate({
-                        "numero_facture": f"T{i}-L{lot}-V{v}",
-                        "lignes": [{"article_id": a.pk, "quantite": 1, "prix_unitaire": 100} for a in ordres[(i + v) % 3]],
-                    })
+                    VenteEntree.model_validate(
+                        {
+                            "numero_facture": f"T{i}-L{lot}-V{v}",
+                            "lignes": [
+                                {"article_id": a.pk, "quantite": 1, "prix_unitaire": 100} for a in ordres[(i + v) % 3]
+                            ],
+                        }
+                    )
                     for v in range(10)
                 ]
                 lot_resultat = ventes_synchroniser(terminal=terminaux[i], ventes=ventes)
                 assert lot_resultat.nouvelles == 10
                 # The same batch again (a terminal that lost the response): nothing moves.
                 assert ventes_synchroniser(terminal=terminaux[i], ventes=ventes).doublons == 10
+
         return vendre
 
     assert en_parallele([terminal_qui_vend(i) for i in range(8)]) == []
@@ -98,8 +103,14 @@ def test_meme_numero_envoye_en_meme_temps_par_deux_terminaux_un_seul_gagne():
 
     def envoyer(terminal) -> Callable[[], None]:  # type: ignore[no-untyped-def]
         def tache() -> None:
-            entree = VenteEntree.model_validate({"numero_facture": "FAC-COMMUN", "lignes": [{"article_id": article.pk, "quantite": 1, "prix_unitaire": 1}]})
+            entree = VenteEntree.model_validate(
+                {
+                    "numero_facture": "FAC-COMMUN",
+                    "lignes": [{"article_id": article.pk, "quantite": 1, "prix_unitaire": 1}],
+                }
+            )
             resultats.append(ventes_synchroniser(terminal=terminal, ventes=[entree]).resultats[0].statut)
+
         return tache
 
     assert en_parallele([envoyer(t1), envoyer(t2)]) == []

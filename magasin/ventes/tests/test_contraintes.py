@@ -19,8 +19,12 @@ pytestmark = pytest.mark.django_db
 def _vente(boutique, numero="F-1", **kw):
     maintenant = timezone.now()
     return Vente.objects.create(
-        boutique=boutique, numero_facture=numero, montant_total=Decimal("10"),
-        date_vente=maintenant, date_synchro=maintenant, **kw,
+        boutique=boutique,
+        numero_facture=numero,
+        montant_total=Decimal("10"),
+        date_vente=maintenant,
+        date_synchro=maintenant,
+        **kw,
     )
 
 
@@ -56,8 +60,12 @@ def test_quantite_de_ligne_strictement_positive(quantite):
     vente = _vente(boutique)
     with pytest.raises(IntegrityError), transaction.atomic():
         LigneVente.objects.create(
-            vente=vente, article=article, boutique=boutique, quantite=quantite,
-            prix_unitaire=Decimal("1"), total_ligne=Decimal("1"),
+            vente=vente,
+            article=article,
+            boutique=boutique,
+            quantite=quantite,
+            prix_unitaire=Decimal("1"),
+            total_ligne=Decimal("1"),
         )
 
 
@@ -84,8 +92,13 @@ def test_un_mouvement_incoherent_est_refuse_par_la_base():
     article = creer_article(boutique, stock=0)
     with pytest.raises(IntegrityError), transaction.atomic():
         MouvementStock.objects.create(
-            article=article, boutique=boutique, type_mouvement="ENTREE", quantite=5,
-            stock_avant=0, stock_apres=4, date_mouvement=timezone.now(),
+            article=article,
+            boutique=boutique,
+            type_mouvement="ENTREE",
+            quantite=5,
+            stock_avant=0,
+            stock_apres=4,
+            date_mouvement=timezone.now(),
         )
 
 

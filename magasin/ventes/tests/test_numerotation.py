@@ -23,7 +23,9 @@ def test_format_et_mois_en_heure_de_kinshasa():
         premier = numero_facture_suivant(boutique=boutique, moment=datetime(2024, 11, 30, 23, 30, tzinfo=KIN))
         second = numero_facture_suivant(boutique=boutique, moment=datetime(2024, 11, 2, tzinfo=KIN))
         # 23:30 UTC on 30 Nov is already 1 Dec in Kinshasa (UTC+1): December's counter.
-        decembre = numero_facture_suivant(boutique=boutique, moment=datetime(2024, 11, 30, 23, 30, tzinfo=ZoneInfo("UTC")))
+        decembre = numero_facture_suivant(
+            boutique=boutique, moment=datetime(2024, 11, 30, 23, 30, tzinfo=ZoneInfo("UTC"))
+        )
     assert premier == "FAC-BTQ-009-202411-00001"
     assert second == "FAC-BTQ-009-202411-00002"
     assert decembre == "FAC-BTQ-009-202412-00001"
@@ -80,7 +82,7 @@ def test_seize_ecrivains_prennent_2000_numeros_sans_trou_ni_doublon():
                     (n,) = numeros_reserver(boutique=boutique, annee=2025, mois=6)
                 with verrou:
                     obtenus.append(n)
-        except BaseException as exc:  # noqa: BLE001 — reported below
+        except BaseException as exc:
             erreurs.append(exc)
         finally:
             connection.close()

@@ -55,7 +55,9 @@ class Command(BaseCommand):
     def _terminal(self, serie: str, nom: str, boutique: Boutique, *, serie_seule: bool) -> Terminal:
         terminal = Terminal.objects.filter(numero_serie=serie).first()
         if terminal is None:
-            terminal, _ = terminal_creer(numero_serie=serie, nom_terminal=nom, boutique=boutique, serie_seule=serie_seule)
+            terminal, _ = terminal_creer(
+                numero_serie=serie, nom_terminal=nom, boutique=boutique, serie_seule=serie_seule
+            )
         return terminal
 
     def _articles(self, boutique: Boutique, decalage: int) -> None:
@@ -87,7 +89,7 @@ class Command(BaseCommand):
     def _charger(self) -> str:
         principale = self._boutique("BTQ-009", "Ma Boutique", "Avenue du Commerce 12, Gombe, Kinshasa")
         gombe = self._boutique("BTQ-011", "Boutique Gombe", "Boulevard du 30 Juin 45, Gombe, Kinshasa")
-        maui = self._terminal("0a1badae951f8473", "Terminal MAUI", principale, serie_seule=True)
+        self._terminal("0a1badae951f8473", "Terminal MAUI", principale, serie_seule=True)
         caisse2 = self._terminal("demo-caisse-2", "Caisse 2", principale, serie_seule=False)
         terminal_rotation_jeton(terminal=caisse2, jeton=JETON_DEMO_CAISSE_2)
         self._terminal("demo-gombe-1", "Caisse Gombe", gombe, serie_seule=True)
@@ -108,7 +110,7 @@ class Command(BaseCommand):
             "  Synchroniser une vente :\n"
             "    curl -X POST http://127.0.0.1:8000/api/v2/simple/ventes/sync \\\n"
             "      -H 'Content-Type: application/json' -H 'X-Device-Serial: 0a1badae951f8473' \\\n"
-            f"      -d '[{{\"numero_facture\": \"FAC-DEMO-001\", \"lignes\": [{{\"article_id\": {article.pk}, "
-            f"\"quantite\": 2, \"prix_unitaire\": 4500}}]}}]'\n"
+            f'      -d \'[{{"numero_facture": "FAC-DEMO-001", "lignes": [{{"article_id": {article.pk}, '
+            f'"quantite": 2, "prix_unitaire": 4500}}]}}]\'\n'
             f"  (renvoyez-la : « already_exists », le stock de l'article {article.pk} ne bouge pas deux fois)"
         )
