@@ -41,12 +41,8 @@ def monde(db: None) -> Monde:
     boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-009")
     autre = BoutiqueFactory(nom="Boutique Limete", code="BTQ-011")
     gerant = MembreFactory(boutique=boutique, role=Role.GERANT, utilisateur__username="gerant").utilisateur
-    caissier = MembreFactory(
-        boutique=boutique, role=Role.CAISSIER, utilisateur__username="caissier"
-    ).utilisateur
-    gerant_autre = MembreFactory(
-        boutique=autre, role=Role.GERANT, utilisateur__username="gerant-autre"
-    ).utilisateur
+    caissier = MembreFactory(boutique=boutique, role=Role.CAISSIER, utilisateur__username="caissier").utilisateur
+    gerant_autre = MembreFactory(boutique=autre, role=Role.GERANT, utilisateur__username="gerant-autre").utilisateur
     terminal, jeton = creer_terminal(boutique, nom="Caisse 1")
     terminal_autre, _ = creer_terminal(autre, nom="Caisse Limete")
     return Monde(

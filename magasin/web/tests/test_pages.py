@@ -24,7 +24,10 @@ def _vente(monde, boutique=None, article=None, quantite=1, **extra) -> Vente:  #
     boutique = boutique or monde.boutique
     article = article or monde.article
     entree = VenteEntree.model_validate(
-        {"lignes": [{"article_id": article.pk, "quantite": quantite, "prix_unitaire": str(article.prix_vente)}], **extra}
+        {
+            "lignes": [{"article_id": article.pk, "quantite": quantite, "prix_unitaire": str(article.prix_vente)}],
+            **extra,
+        }
     )
     utilisateur = monde.gerant if boutique == monde.boutique else monde.gerant_autre
     resultat = vente_creer(boutique=boutique, utilisateur=utilisateur, entree=entree)
@@ -81,7 +84,11 @@ def test_tableau_de_bord_signale_articles_a_zero_et_sequences_manquantes(monde, 
         monde.terminal,
         monde.jeton,
         [
-            {"numero_facture": f"T-{n}", "sequence": n, "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 10}]}
+            {
+                "numero_facture": f"T-{n}",
+                "sequence": n,
+                "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 10}],
+            }
             for n in (1, 2, 5)
         ],
     )
@@ -97,7 +104,12 @@ def test_vente_synchronisee_par_un_terminal_apparait_aussitot_dans_l_historique(
     corps = synchroniser(
         monde.terminal,
         monde.jeton,
-        [{"numero_facture": "MAUI-0001", "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 1250000}]}],
+        [
+            {
+                "numero_facture": "MAUI-0001",
+                "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 1250000}],
+            }
+        ],
     )
     assert corps["success"] is True
     contenu = client_gerant.get("/ventes/").content.decode()

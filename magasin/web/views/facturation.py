@@ -87,7 +87,8 @@ def facturation(request: HttpRequest) -> HttpResponse:
         erreur_generale = "Ajoutez au moins un article."
     if not erreur_generale and not any(ligne["erreur"] for ligne in lignes):
         try:
-            donnees = {**valeurs, "lignes": brutes}
+            donnees = {k: v for k, v in valeurs.items() if k != "boutique"}
+            donnees["lignes"] = brutes
             if p.get("uuid", "").strip():
                 # Made when the form was shown: a resubmission is recognised as a resend.
                 donnees["uuid"] = p["uuid"].strip()

@@ -47,7 +47,9 @@ def _entree(request: HttpRequest, pk: int) -> VenteQuarantaine:
 
 
 @login_required
-def quarantaine_detail(request: HttpRequest, pk: int, erreur: str = "") -> HttpResponse:
+def quarantaine_detail(
+    request: HttpRequest, pk: int, erreur: ErreurMetier | None = None
+) -> HttpResponse:
     q = _entree(request, pk)
     lignes = q.payload.get("lignes", []) if isinstance(q.payload, dict) else []
     ids = [ligne.get("article_id") for ligne in lignes if isinstance(ligne.get("article_id"), int)]
@@ -61,9 +63,9 @@ def quarantaine_detail(request: HttpRequest, pk: int, erreur: str = "") -> HttpR
             "peut_traiter": q.statut == StatutQuarantaine.EN_ATTENTE
             and a_le_role(request.user, q.boutique, Role.GERANT),
             "conflit": q.code == CodeErreur.NUMERO_FACTURE_CONFLIT,
-            "erreur": erreur,
+            "erreur": erreur.message if erreur else "",
         },
-        status=409 if erreur else 200,
+        status=erreur.statut_http if erreur else 200,
     )
 
 
@@ -78,7 +80,7 @@ def rejeu(request: HttpRequest, pk: int) -> HttpResponse:
             renumeroter=request.POST.get("renumeroter") == "1",
         )
     except ErreurMetier as erreur:
-        return quarantaine_detail(request, pk, erreur=erreur.message)
+        return quarantaine_detail(request, pk, erreur=erreur)
     assert q.vente is not None
     messages.success(request, f"Vente rejouée : facture {q.vente.numero_facture}.")
     return redirect("web:vente_detail", pk=q.vente_id)
@@ -93,6 +95,6 @@ def ecart(request: HttpRequest, pk: int) -> HttpResponse:
             quarantaine=q, utilisateur=request.user, motif=request.POST.get("motif", "")
         )
     except ErreurMetier as erreur:
-        return quarantaine_detail(request, pk, erreur=erreur.message)
+        return quarantaine_detail(request, pk, erreur=erreur)
     messages.success(request, "Vente écartée : elle reste consultable avec son motif.")
     return redirect("web:quarantaine_detail", pk=pk)
