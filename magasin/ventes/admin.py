@@ -1,10 +1,11 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from magasin.core.erreurs import ErreurMetier
 from magasin.ventes.models import LigneVente, SequenceFacture, SequenceRecue, Vente, VenteQuarantaine
-from magasin.ventes.services import quarantaine_rejouer
+from magasin.ventes.services import quarantaine_ecarter, quarantaine_rejouer
 
 
 class LectureSeule(admin.ModelAdmin):
@@ -74,7 +75,7 @@ class VenteQuarantaineAdmin(LectureSeule):
     list_filter = ["boutique", "statut", "code"]
     search_fields = ["numero_facture", "uuid", "message"]
     list_select_related = ["boutique", "terminal"]
-    actions = ["rejouer"]
+    actions = ["rejouer", "rejouer_renumeroter", "ecarter"]
 
     @admin.action(description="Rejouer (après correction de la cause)")
     def rejouer(self, request: HttpRequest, queryset: QuerySet[VenteQuarantaine]) -> None:
@@ -84,3 +85,31 @@ class VenteQuarantaineAdmin(LectureSeule):
                 messages.success(request, f"{q} : rejouée.")
             except ErreurMetier as erreur:
                 messages.error(request, f"{q} : {erreur.message}")
+
+    @admin.action(description="Rejouer avec un numéro du serveur (conflit de numéro)")
+    def rejouer_renumeroter(self, request: HttpRequest, queryset: QuerySet[VenteQuarantaine]) -> None:
+        for q in queryset:
+            try:
+                quarantaine_rejouer(quarantaine=q, utilisateur=request.user, renumeroter=True)
+                messages.success(request, f"{q} : rejouée avec un nouveau numéro.")
+            except ErreurMetier as erreur:
+                messages.error(request, f"{q} : {erreur.message}")
+
+    @admin.action(description="Écarter (avec un motif)")
+    def ecarter(self, request: HttpRequest, queryset: QuerySet[VenteQuarantaine]) -> HttpResponse | None:
+        motif = request.POST.get("motif", "").strip()
+        if "confirmer" not in request.POST or not motif:
+            if "confirmer" in request.POST:
+                messages.error(request, "Le motif est obligatoire.")
+            return TemplateResponse(
+                request,
+                "admin/ventes/ecarter_quarantaine.html",
+                {**self.admin_site.each_context(request), "queryset": queryset},
+            )
+        for q in queryset:
+            try:
+                quarantaine_ecarter(quarantaine=q, utilisateur=request.user, motif=motif)
+                messages.success(request, f"{q} : écartée.")
+            except ErreurMetier as erreur:
+                messages.error(request, f"{q} : {erreur.message}")
+        return None
