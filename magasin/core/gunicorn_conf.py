@@ -36,6 +36,8 @@ logconfig_dict = {
             "stream": "ext://sys.stdout",
         }
     },
+    # Gunicorn merges this over its own defaults: the root entry must name our handler.
+    "root": {"handlers": ["stdout"], "level": loglevel.upper()},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
