@@ -19,5 +19,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 # No collectstatic in tests: serve from the finders and skip WhiteNoise's STATIC_ROOT scan.
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]
 WHITENOISE_USE_FINDERS = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 _MESSAGES: dict[str, str] = {
@@ -32,7 +33,7 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-def message_francais(erreur: dict[str, Any]) -> str:
+def message_francais(erreur: Mapping[str, Any]) -> str:
     type_ = erreur.get("type", "")
     if type_ == "value_error":
         # Our own validators already speak French; pydantic prefixes "Value error, ".

@@ -108,7 +108,9 @@ def terminal_marquer_synchro(*, terminal: Terminal) -> None:
 
 
 def membre_definir(*, utilisateur: AbstractBaseUser, boutique: Boutique, role: Role) -> Membre:
-    membre, _ = Membre.objects.update_or_create(utilisateur=utilisateur, boutique=boutique, defaults={"role": role})
+    membre, _ = Membre.objects.update_or_create(
+        utilisateur_id=utilisateur.pk, boutique=boutique, defaults={"role": role}
+    )
     return membre
 
 

@@ -26,7 +26,7 @@ def est_interblocage(exc: BaseException) -> bool:
     sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
     if sqlstate in _SQLSTATES_REESSAYABLES:
         return True
-    args = getattr(cause, "args", ())
+    args: tuple[object, ...] = getattr(cause, "args", ())
     return bool(args) and isinstance(args[0], int) and args[0] in _ERRNOS_MYSQL_REESSAYABLES
 
 

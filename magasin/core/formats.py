@@ -25,7 +25,7 @@ def montant_affiche(montant: Decimal | None, devise: str = "CDF") -> str:
         return ""
     valeur = arrondir(Decimal(montant))
     entier, _, cents = f"{abs(valeur):.2f}".partition(".")
-    groupes = []
+    groupes: list[str] = []
     while entier:
         groupes.insert(0, entier[-3:])
         entier = entier[:-3]

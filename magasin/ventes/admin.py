@@ -23,7 +23,7 @@ class LigneVenteInline(admin.TabularInline):
     model = LigneVente
     extra = 0
     fields = ["article", "quantite", "prix_unitaire", "total_ligne"]
-    readonly_fields = fields
+    readonly_fields = ["article", "quantite", "prix_unitaire", "total_ligne"]
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
