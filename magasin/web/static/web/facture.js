@@ -47,12 +47,15 @@
       htmx.trigger(recherche, "chercher");
     }
   });
-  document.body.addEventListener("htmx:afterSwap", function (e) {
+  // After settle, the new buttons' hx-get attributes are live.
+  document.body.addEventListener("htmx:afterSettle", function (e) {
     if (e.detail.target.id === "resultats" && ajouterPremier) {
       ajouterPremier = false;
       var premier = e.detail.target.querySelector("button.ajouter");
       if (premier) premier.click();
     }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target === tbody) {
       recherche.value = "";
       document.getElementById("resultats").innerHTML = "";
