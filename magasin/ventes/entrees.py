@@ -63,12 +63,12 @@ class LigneEntree(BaseModel):
 class VenteEntree(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    numero_facture: Annotated[str | None, BeforeValidator(_texte_vide_en_none), Field(max_length=100)] = None
+    numero_facture: Annotated[Annotated[str, Field(max_length=100)] | None, BeforeValidator(_texte_vide_en_none)] = None
     date_vente: datetime | None = None
     mode_paiement: ModePaiement = ModePaiement.CASH
     paye: StrictBool = True
     montant_total: Montant | None = None
-    uuid: Annotated[str | None, BeforeValidator(_texte_vide_en_none), Field(max_length=64)] = None
+    uuid: Annotated[Annotated[str, Field(max_length=64)] | None, BeforeValidator(_texte_vide_en_none)] = None
     sequence: StrictInt | None = Field(default=None, ge=1, lt=2**63)
     client_nom: str = Field(default="", max_length=150)
     client_telephone: str = Field(default="", max_length=40)

@@ -450,3 +450,11 @@ def test_messages_de_validation_en_francais(monde: Monde):
     assert r.json()["error"] == "Champ invalide « [0].remise » : champ inconnu (non prévu par le contrat)."
     r = monde.poste.sync({"ventes": [], "magasin": 1})
     assert (r.status_code, r.json()["details"]["champ"]) == (400, "magasin")
+
+
+def test_numero_et_uuid_nuls_ou_vides_sont_absents(monde: Monde):
+    d = monde.poste.sync([vente(None, (monde.article.pk, 1, 10), numero_facture=None, uuid="  ")]).json()
+    assert d["details"]["creees"][0]["numero_facture"].startswith("FAC-BTQ-009-")
+    assert d["details"]["creees"][0]["uuid"] is None
+    r = monde.poste.sync([vente("x" * 101, (monde.article.pk, 1, 10))])
+    assert (r.status_code, r.json()["code"]) == (400, "INVALID_PAYLOAD")
