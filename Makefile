@@ -16,7 +16,7 @@ DEV := DEBUG=1
 ## install: the runtime virtualenv (.venv) from the committed uv.lock
 # mysqlclient compiles against libmariadb-dev: installed when DATABASE_URL asks for MySQL.
 install: $(UV)
-	$(UV) sync --frozen --no-dev $(if $(filter mysql%,$(DATABASE_URL)),--extra mysql,)
+	$(UV) sync --frozen --no-dev --inexact $(if $(filter mysql%,$(DATABASE_URL)),--extra mysql,)
 
 install-dev: $(UV)
 	@$(UV) sync --frozen --extra mysql || { \
