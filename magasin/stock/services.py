@@ -19,6 +19,7 @@ from django.utils import timezone
 from magasin.boutiques.models import Boutique, PolitiqueStock
 from magasin.core.db import exiger_transaction, reessayer_si_interblocage
 from magasin.core.erreurs import CodeErreur, ErreurMetier
+from magasin.stock.insertion import inserer_en_masse, stocks_ecrire
 from magasin.stock.models import Article, MouvementStock, TypeMouvement
 
 
@@ -104,15 +105,8 @@ class RegistreStock:
         """Write the pending movements and the new stocks: two statements for the whole batch."""
         exiger_transaction()
         mouvements = self._en_attente
-        if mouvements:
-            MouvementStock.objects.bulk_create(mouvements, batch_size=1000)
-        touches = [self.articles[i] for i in sorted(self._touches)]
-        for article in touches:
-            article.date_modification = self.moment
-        if touches:
-            Article.objects.bulk_update(
-                touches, ["quantite_stock", "date_modification"], batch_size=1000
-            )
+        inserer_en_masse(mouvements)
+        stocks_ecrire([self.articles[i] for i in sorted(self._touches)], moment=self.moment)
         self._en_attente = []
         self._touches = set()
         return mouvements

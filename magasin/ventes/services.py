@@ -25,6 +25,7 @@ from magasin.boutiques.models import Boutique, Role, Terminal
 from magasin.core.db import reessayer_si_interblocage
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.formats import arrondir, montant_chaine
+from magasin.stock.insertion import inserer_en_masse
 from magasin.stock.models import Article, MouvementStock, TypeMouvement
 from magasin.stock.services import registre_ouvrir
 from magasin.ventes.entrees import VenteEntree
@@ -284,7 +285,7 @@ def _enregistrer_lot(
 
         if nouvelles:
             ventes = [v for v, _, _ in nouvelles]
-            Vente.objects.bulk_create(ventes, batch_size=500)
+            inserer_en_masse(ventes, batch_size=500)
             if any(v.pk is None for v in ventes):
                 # MySQL cannot return ids from a bulk insert: read them back by number.
                 ids = dict(
@@ -299,7 +300,7 @@ def _enregistrer_lot(
                 for ligne in lignes:
                     ligne.vente = vente
                     toutes_lignes.append(ligne)
-            LigneVente.objects.bulk_create(toutes_lignes, batch_size=1000)
+            inserer_en_masse(toutes_lignes)
             for vente, lignes, _ in nouvelles:
                 # The response lists the lines: set the cache the prefetch would have set.
                 vente._prefetched_objects_cache = {"lignes": lignes}  # type: ignore[attr-defined]

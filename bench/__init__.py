@@ -1,0 +1,1 @@
+"""Benchmarks and the terminal-fleet simulator (see docs/PERFORMANCE.md)."""

@@ -1,0 +1,114 @@
+"""Sync throughput through HTTP: `python -m bench.synchro [--baseline] [--duree S]`.
+
+Batches of 1, 50 and 500 sales (3 lines each) from 1, 8 and 32 concurrent terminals (two
+terminals per shop), against gunicorn on PostgreSQL. Prints sales/s and p50/p95/p99 per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from bench.charge import CHEMIN_BASELINE, CHEMIN_MAGASIN, jouer, lots_prepares
+from bench.commun import Serveur, TerminalBench, analyser, creer_base, peupler, preparer_django
+
+TAILLES = (1, 50, 500)
+CONCURRENCES = (1, 8, 32)
+
+
+def mesurer(
+    *,
+    port: int,
+    terminaux: list[TerminalBench],
+    systeme: str,
+    tailles: tuple[int, ...] = TAILLES,
+    concurrences: tuple[int, ...] = CONCURRENCES,
+    duree_s: float = 6.0,
+    plafond_ventes: int = 20_000,
+    graine: int = 1,
+) -> list[dict[str, Any]]:
+    """One row per (batch size, terminals) for `systeme` ('magasin' or 'baseline')."""
+    chemin = CHEMIN_MAGASIN if systeme == "magasin" else CHEMIN_BASELINE
+    lignes = []
+    # Warm-up: every worker imports, connects and caches before the clock runs.
+    echauffement = [
+        lots_prepares(t, prefixe=f"{systeme}-chaud", taille_lot=5, nombre_lots=2, graine=graine) for t in terminaux
+    ]
+    jouer(port=port, terminaux=terminaux, lots=echauffement, taille_lot=5, chemin=chemin)
+    for taille in tailles:
+        for n in concurrences:
+            actifs = terminaux[:n]
+            nombre_lots = max(2, math.ceil(plafond_ventes / (n * taille)))
+            lots = [
+                lots_prepares(
+                    t,
+                    prefixe=f"{systeme}-{taille}-{n}",
+                    taille_lot=taille,
+                    nombre_lots=nombre_lots,
+                    graine=graine,
+                )
+                for t in actifs
+            ]
+            mesure = jouer(
+                port=port,
+                terminaux=actifs,
+                lots=lots,
+                taille_lot=taille,
+                chemin=chemin,
+                duree_max_s=duree_s,
+            )
+            ligne = {"systeme": systeme, "taille_lot": taille, "terminaux": n, **mesure.resume()}
+            if mesure.erreurs:
+                ligne["premiere_erreur"] = mesure.erreurs[0][:300]
+            lignes.append(ligne)
+            print(_format(ligne), flush=True)
+    return lignes
+
+
+def _format(r: dict[str, Any]) -> str:
+    return (
+        f"{r['systeme']:<9} lot {r['taille_lot']:>3} × {r['terminaux']:>2} terminaux: "
+        f"{r['ventes_par_s']:>8.1f} ventes/s  p50 {r['p50_ms']:>7.1f} ms  p95 {r['p95_ms']:>7.1f} ms"
+        f"  p99 {r['p99_ms']:>7.1f} ms  ({r['requetes']} requêtes, {r['erreurs']} erreurs)"
+    )
+
+
+def preparer(url: str, *, neuve: bool = True, terminaux: int = 32) -> list[TerminalBench]:
+    creer_base(url, neuve=neuve)
+    preparer_django(url)
+    terminaux_bench = peupler(prefixe="SYN", boutiques=max(1, terminaux // 2), terminaux=terminaux)
+    analyser()
+    return terminaux_bench
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline", action="store_true", help="also measure the seed-style baseline")
+    parser.add_argument("--duree", type=float, default=6.0, help="seconds per configuration")
+    parser.add_argument("--tailles", default="1,50,500")
+    parser.add_argument("--terminaux", default="1,8,32")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--port", type=int, default=8311)
+    args = parser.parse_args()
+    import os
+
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/magasin_bench")
+    tailles = tuple(int(x) for x in args.tailles.split(","))
+    concurrences = tuple(int(x) for x in args.terminaux.split(","))
+    terminaux = preparer(url, terminaux=max(concurrences))
+    with Serveur(url, port=args.port, workers=args.workers) as serveur:
+        for systeme in ("magasin", "baseline") if args.baseline else ("magasin",):
+            mesurer(
+                port=serveur.port,
+                terminaux=terminaux,
+                systeme=systeme,
+                tailles=tailles,
+                concurrences=concurrences,
+                duree_s=args.duree,
+                plafond_ventes=20_000 if systeme == "magasin" else 2_000,
+            )
+
+
+if __name__ == "__main__":
+    main()
