@@ -13,10 +13,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not shared memory: threads then meet real WAL locking as in production.
-    DATABASES["default"].setdefault("TEST", {}).setdefault(
-        "NAME", str(VAR_DIR / os.environ.get("MAGASIN_TEST_DB_NAME", "test_magasin.sqlite3"))
-    )
+    # A file in var/, not shared memory: threads then meet real WAL locking as in production.
+    _nom = os.environ.get("MAGASIN_TEST_DB_NAME", "test_magasin")
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / f"{_nom}.sqlite3")
 
 # No collectstatic in tests: serve from the finders and skip WhiteNoise's STATIC_ROOT scan.
 STATIC_ROOT = None  # type: ignore[assignment]
