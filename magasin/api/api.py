@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime, time as heure
+from datetime import UTC, datetime
+from datetime import time as heure
 from typing import Any
 
 from django.conf import settings
@@ -130,8 +131,8 @@ def _lire_ventes(request: HttpRequest, terminal: Any) -> list[VenteEntree]:
         ) from None
     try:
         donnees = json.loads(brut, parse_constant=_refuser_constante)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ErreurMetier(CodeErreur.INVALID_JSON, f"JSON invalide : {exc}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ErreurMetier(CodeErreur.INVALID_JSON, f"JSON invalide : {_raison_json(exc)}") from None
     prefixe = ""
     if isinstance(donnees, dict):
         if "ventes" not in donnees:
@@ -175,6 +176,19 @@ def _lire_ventes(request: HttpRequest, terminal: Any) -> list[VenteEntree]:
         ) from None
 
 
+def _raison_json(exc: BaseException) -> str:
+    # Python's own wording is English: say it in French, with the position when known.
+    if isinstance(exc, UnicodeDecodeError):
+        return f"le corps n'est pas encodé en UTF-8 (octet {exc.start})."
+    if isinstance(exc, RecursionError):
+        return "imbrication trop profonde."
+    if isinstance(exc, json.JSONDecodeError):
+        if not exc.doc.strip():
+            return "corps vide."
+        return f"syntaxe incorrecte à la ligne {exc.lineno}, colonne {exc.colno}."
+    return str(exc)  # _refuser_constante's message, already in French
+
+
 def _refuser_constante(nom: str) -> Any:
     raise ValueError(f"{nom} n'est pas un nombre JSON")
 
@@ -210,6 +224,13 @@ def _date(valeur: str | None, nom: str, *, fin: bool = False) -> datetime | None
         )
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
+    try:
+        # The database compares in UTC: year 1 or 9999 in a far time zone does not fit.
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ErreurMetier(
+            CodeErreur.INVALID_DATE, f"Date hors limites pour « {nom} » : {valeur!r}.", champ=nom
+        ) from None
     return moment
 
 
@@ -235,6 +256,15 @@ def _entier(valeur: str | None, nom: str) -> int | None:
     if not 0 < nombre < 2**63:
         raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"{nom} hors limites.", champ=nom)
     return nombre
+
+
+def _texte(valeur: str | None, nom: str) -> str | None:
+    if valeur is not None and any(ord(c) < 32 for c in valeur):
+        # PostgreSQL refuses NUL in a query; no control character is in any stored number.
+        raise ErreurMetier(
+            CodeErreur.INVALID_PAYLOAD, f"{nom} contient un caractère de contrôle.", champ=nom
+        )
+    return valeur
 
 
 def _choix(valeur: str | None, nom: str, choix: list[str]) -> str | None:
@@ -365,7 +395,7 @@ def ventes(
     assert boutique is not None
     qs = ventes_de_boutiques(
         boutiques=[boutique],
-        numero_facture=numero_facture,
+        numero_facture=_texte(numero_facture, "numero_facture"),
         date_debut=_date(date_debut, "date_debut"),
         date_fin=_date(date_fin, "date_fin", fin=True),
         mode_paiement=_choix(mode_paiement, "mode_paiement", list(ModePaiement.values)),

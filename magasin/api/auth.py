@@ -19,7 +19,8 @@ def _serie(request: HttpRequest) -> str | None:
     for entete in ENTETES_SERIE:
         valeur = request.headers.get(entete)
         if valeur:
-            return valeur
+            # No serial holds NUL, and PostgreSQL refuses it in a query: make it match nothing.
+            return valeur.replace("\x00", "\ufffd")
     return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
@@ -78,6 +79,14 @@ class VenteEntree(BaseModel):
     @classmethod
     def _mode_majuscules(cls, valeur: Any) -> Any:
         return valeur.strip().upper() if isinstance(valeur, str) else valeur
+
+    @field_validator("numero_facture", "uuid", "client_nom", "client_telephone")
+    @classmethod
+    def _texte_imprimable(cls, valeur: str | None) -> str | None:
+        # NUL cannot be stored by PostgreSQL, and no control character belongs on an invoice.
+        if valeur is not None and any(unicodedata.category(c) in ("Cc", "Cs") for c in valeur):
+            raise ValueError("caractère de contrôle interdit")
+        return valeur
 
     @field_validator("date_vente")
     @classmethod

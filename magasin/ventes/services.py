@@ -192,6 +192,23 @@ def _enregistrer_lot(
                 par_numero[v.numero_facture] = v
                 if v.uuid:
                     par_uuid[v.uuid] = v
+        # A sale replayed from quarantine (maybe under a server number) and sent again by its
+        # terminal is a resend of the sale it became: not a new sale, not a new refusal.
+        rejouees: dict[tuple[str, str, str], Vente] = {}
+        if terminal is not None and (numeros or uuids):
+            for q in (
+                VenteQuarantaine.objects.filter(
+                    terminal=terminal,
+                    statut=StatutQuarantaine.REJOUEE,
+                    vente__isnull=False,
+                    empreinte__in=set(empreintes),
+                )
+                .select_related("vente")
+                .prefetch_related(
+                    Prefetch("vente__lignes", queryset=LigneVente.objects.select_related("article"))
+                )
+            ):
+                rejouees[(q.empreinte, q.numero_facture, q.uuid)] = q.vente
 
         resultats: list[ResultatVente] = []
         nouvelles: list[tuple[Vente, list[LigneVente], list[MouvementStock]]] = []
@@ -199,7 +216,13 @@ def _enregistrer_lot(
             resultat = ResultatVente(index=index, entree=entree, empreinte=empreinte)
             resultats.append(resultat)
             try:
-                existante = _identifier(entree, empreinte, terminal, par_numero, par_uuid)
+                existante = None
+                if entree.numero_facture or entree.uuid:
+                    existante = rejouees.get(
+                        (empreinte, entree.numero_facture or "", entree.uuid or "")
+                    )
+                if existante is None:
+                    existante = _identifier(entree, empreinte, terminal, par_numero, par_uuid)
                 if existante is not None:
                     resultat.statut = "already_exists"
                     resultat.vente = existante
@@ -381,8 +404,9 @@ def _tenir_quarantaine(
 ) -> None:
     """Keep every refused sale; close pending entries that a resend has now recorded."""
     empreintes = {r.empreinte for r in resultats}
-    en_attente: dict[tuple[str, str], VenteQuarantaine] = {
-        (q.empreinte, q.numero_facture): q
+    # Keyed by identity too: same content under another uuid or number is another sale.
+    en_attente: dict[tuple[str, str, str], VenteQuarantaine] = {
+        (q.empreinte, q.numero_facture, q.uuid): q
         for q in VenteQuarantaine.objects.filter(
             terminal=terminal, statut=StatutQuarantaine.EN_ATTENTE, empreinte__in=empreintes
         )
@@ -390,7 +414,7 @@ def _tenir_quarantaine(
     a_creer: list[VenteQuarantaine] = []
     a_mettre_a_jour: list[VenteQuarantaine] = []
     for r in resultats:
-        cle = (r.empreinte, r.entree.numero_facture or "")
+        cle = (r.empreinte, r.entree.numero_facture or "", r.entree.uuid or "")
         existante = en_attente.get(cle)
         if r.erreur is None:
             if existante is not None and r.vente is not None:
@@ -429,7 +453,7 @@ def _tenir_quarantaine(
         VenteQuarantaine.objects.bulk_create(a_creer, batch_size=500)
         for r in resultats:
             if r.erreur is not None and r.quarantaine_id is None:
-                q = en_attente.get((r.empreinte, r.entree.numero_facture or ""))
+                q = en_attente.get((r.empreinte, r.entree.numero_facture or "", r.entree.uuid or ""))
                 r.quarantaine_id = q.pk if q is not None else None
     if a_mettre_a_jour:
         VenteQuarantaine.objects.bulk_update(
