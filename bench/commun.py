@@ -6,6 +6,7 @@ database (BENCH_DATABASE_URL, default PostgreSQL `magasin_bench` on 127.0.0.1) b
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import signal
@@ -292,7 +293,7 @@ def centile(valeurs: list[float], p: float) -> float:
     if not valeurs:
         return 0.0
     tries = sorted(valeurs)
-    rang = max(1, min(len(tries), round(p / 100 * len(tries) + 0.5)))
+    rang = max(1, min(len(tries), math.ceil(p / 100 * len(tries))))
     return tries[rang - 1]
 
 

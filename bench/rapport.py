@@ -1,0 +1,184 @@
+"""The benchmark report (`make bench`): one run on PostgreSQL, a table, a JSON file, a chart.
+
+Steps: a fresh benchmark database; sync throughput of Magasin and of the seed-style baseline
+(both behind the same gunicorn, through HTTP, same payloads) for batches of 1/50/500 sales from
+1/8/32 terminals; the COPY limit; invoice numbers with 16 writers; the read endpoints over a
+million ledger rows; a cProfile of one 500-sale batch. Writes bench/results/<date>.json,
+bench/results/<date>.png and docs/performance-synchro.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import lectures, limite, numeros, profil, synchro
+from bench.commun import RACINE, Serveur
+
+RESULTATS = RACINE / "bench" / "results"
+CIBLES = {
+    "ventes_par_s_lot50_8_terminaux": 2000,
+    "rapport_baseline": 20,
+    "p99_ms_lot50_32_terminaux": 500,
+    "lectures_p95_ms": 50,
+}
+
+
+def _ligne(lignes: list[dict[str, Any]], systeme: str, taille: int, n: int) -> dict[str, Any]:
+    return next(r for r in lignes if r["systeme"] == systeme and r["taille_lot"] == taille and r["terminaux"] == n)
+
+
+def tableau(resultats: dict[str, Any]) -> str:
+    s = resultats["synchro"]
+    lignes = [
+        "| lot | terminaux | Magasin ventes/s | p50 ms | p95 ms | p99 ms | baseline ventes/s "
+        "| baseline p99 ms | Magasin / baseline | Magasin / COPY |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    copie = resultats["limite"]["ventes_par_s"]
+    for r in s:
+        if r["systeme"] != "magasin":
+            continue
+        b = _ligne(s, "baseline", r["taille_lot"], r["terminaux"])
+        rapport = r["ventes_par_s"] / b["ventes_par_s"] if b["ventes_par_s"] else float("nan")
+        lignes.append(
+            f"| {r['taille_lot']} | {r['terminaux']} | {r['ventes_par_s']:.0f} | {r['p50_ms']:.0f} "
+            f"| {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {b['ventes_par_s']:.0f} | {b['p99_ms']:.0f} "
+            f"| {rapport:.1f}× | {r['ventes_par_s'] / copie:.2f} |"
+        )
+    n = resultats["numeros"]
+    lignes += [
+        "",
+        f"COPY (limite de la base, une transaction) : **{copie:.0f} ventes/s** "
+        f"({resultats['limite']['ventes']} ventes de 3 lignes en {resultats['limite']['duree_s']} s).",
+        "",
+        f"Numéros de facture, {n['ecrivains']} écrivains sur le même compteur : "
+        f"**{n['numeros_par_s']:.0f} numéros/s** (p50 {n['p50_ms']} ms, p99 {n['p99_ms']} ms), "
+        f"sans trou ni doublon : {n['sans_trou_ni_doublon']}.",
+        "",
+        f"Lectures avec {resultats['lectures']['mouvements']:,} mouvements dans la boutique "
+        "(un terminal, une requête à la fois) :",
+        "",
+        "| lecture | p50 ms | p95 ms |",
+        "|---|---:|---:|",
+    ]
+    for r in resultats["lectures"]["mesures"]:
+        lignes.append(f"| {r['lecture']} | {r['p50_ms']} | {r['p95_ms']} |")
+    return "\n".join(lignes)
+
+
+def graphique(resultats: dict[str, Any], chemin: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = resultats["synchro"]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for systeme, style in (("magasin", "-o"), ("baseline", "--s")):
+        for taille in (1, 50, 500):
+            points = [r for r in s if r["systeme"] == systeme and r["taille_lot"] == taille]
+            ax1.plot(
+                [r["terminaux"] for r in points],
+                [r["ventes_par_s"] for r in points],
+                style,
+                label=f"{systeme}, lot {taille}",
+            )
+    ax1.axhline(resultats["limite"]["ventes_par_s"], color="grey", linestyle=":", label="COPY")
+    ax1.set_xscale("log", base=2)
+    ax1.set_yscale("log")
+    ax1.set_xlabel("terminaux simultanés")
+    ax1.set_ylabel("ventes/s (3 lignes par vente)")
+    ax1.set_title("Débit de synchronisation (HTTP, PostgreSQL)")
+    ax1.legend(fontsize=7)
+    for taille in (1, 50, 500):
+        points = [r for r in s if r["systeme"] == "magasin" and r["taille_lot"] == taille]
+        ax2.plot([r["terminaux"] for r in points], [r["p99_ms"] for r in points], "-o", label=f"p99, lot {taille}")
+    ax2.axhline(500, color="red", linestyle=":", label="cible p99 lot 50 × 32")
+    ax2.set_xscale("log", base=2)
+    ax2.set_yscale("log")
+    ax2.set_xlabel("terminaux simultanés")
+    ax2.set_ylabel("latence par requête (ms)")
+    ax2.set_title("Magasin : latence p99 par requête")
+    ax2.legend(fontsize=7)
+    fig.suptitle(f"Magasin — {resultats['date']} — {resultats['machine']['cpus']} cœurs partagés")
+    fig.tight_layout()
+    fig.savefig(chemin, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duree", type=float, default=6.0, help="seconds per sync configuration")
+    parser.add_argument("--mouvements", type=int, default=1_000_000)
+    parser.add_argument("--port", type=int, default=8310)
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/magasin_bench")
+    debut = time.time()
+    terminaux = synchro.preparer(url, neuve=True, terminaux=32)
+    resultats: dict[str, Any] = {
+        "date": datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "postgresql": subprocess.run(
+                ["psql", "--version"], capture_output=True, text=True, check=False
+            ).stdout.strip(),
+            "charge_au_depart": os.getloadavg(),
+        },
+        "methode": (
+            "gunicorn (bench.wsgi: Magasin + baseline view), sync workers, CONN_MAX_AGE=600, "
+            "DEBUG=0, LOG_LEVEL=WARNING; load generator = Python threads with http.client "
+            "keep-alive, payloads serialised before the clock; server, PostgreSQL and client "
+            "share the same 2 cores."
+        ),
+    }
+    with Serveur(url, port=args.port, workers=args.workers) as serveur:
+        resultats["serveur"] = {"workers": serveur.workers, "threads": serveur.threads}
+        lignes = synchro.mesurer(port=serveur.port, terminaux=terminaux, systeme="magasin", duree_s=args.duree)
+        lignes += synchro.mesurer(
+            port=serveur.port,
+            terminaux=terminaux,
+            systeme="baseline",
+            duree_s=args.duree,
+            plafond_ventes=1_500,
+        )
+        resultats["synchro"] = lignes
+        resultats["limite"] = limite.mesurer(url, ventes=20_000)
+        print("COPY", resultats["limite"], flush=True)
+        resultats["numeros"] = numeros.mesurer(ecrivains=16, duree_s=5.0)
+        print("numéros", resultats["numeros"], flush=True)
+        terminal, duree_chargement = lectures.preparer(url, mouvements=args.mouvements, ventes=50_000)
+        resultats["lectures"] = {
+            "mouvements": args.mouvements,
+            "ventes": 50_000,
+            "chargement_copy_s": round(duree_chargement, 1),
+            "mesures": lectures.mesurer(port=serveur.port, terminal=terminal),
+        }
+    duree_lot, texte = profil.profiler(taille=500, lignes=25)
+    resultats["profil_lot_500"] = {"duree_ms": round(duree_lot * 1000), "cprofile": texte}
+    resultats["cibles"] = CIBLES
+    resultats["duree_totale_s"] = round(time.time() - debut)
+
+    RESULTATS.mkdir(parents=True, exist_ok=True)
+    jour = datetime.now(UTC).astimezone().strftime("%Y-%m-%d")
+    (RESULTATS / f"{jour}.json").write_text(json.dumps(resultats, indent=2, ensure_ascii=False))
+    graphique(resultats, RESULTATS / f"{jour}.png")
+    shutil.copy(RESULTATS / f"{jour}.png", RACINE / "docs" / "performance-synchro.png")
+    print()
+    print(tableau(resultats))
+    print()
+    print(f"Écrit : bench/results/{jour}.json, bench/results/{jour}.png, docs/performance-synchro.png")
+
+
+if __name__ == "__main__":
+    main()
