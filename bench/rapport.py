@@ -48,6 +48,13 @@ def tableau(resultats: dict[str, Any]) -> str:
         if r["systeme"] != "magasin":
             continue
         b = _ligne(s, "baseline", r["taille_lot"], r["terminaux"])
+        if b.get("non_mesure"):
+            lignes.append(
+                f"| {r['taille_lot']} | {r['terminaux']} | {r['ventes_par_s']:.0f} "
+                f"| {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | (non mesuré) | – | – "
+                f"| {r['ventes_par_s'] / copie:.2f} |"
+            )
+            continue
         rapport = r["ventes_par_s"] / b["ventes_par_s"] if b["ventes_par_s"] else float("nan")
         lignes.append(
             f"| {r['taille_lot']} | {r['terminaux']} | {r['ventes_par_s']:.0f} | {r['p50_ms']:.0f} "
@@ -85,7 +92,7 @@ def graphique(resultats: dict[str, Any], chemin: Path) -> None:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     for systeme, style in (("magasin", "-o"), ("baseline", "--s")):
         for taille in (1, 50, 500):
-            points = [r for r in s if r["systeme"] == systeme and r["taille_lot"] == taille]
+            points = [r for r in s if r["systeme"] == systeme and r["taille_lot"] == taille and not r.get("non_mesure")]
             ax1.plot(
                 [r["terminaux"] for r in points],
                 [r["ventes_par_s"] for r in points],
