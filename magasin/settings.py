@@ -29,9 +29,7 @@ DEBUG = _env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is required when DEBUG is off (set DEBUG=1 for development)."
-        )
+        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off (set DEBUG=1 for development).")
     # A throwaway key for development: sessions do not survive a restart, which is fine there.
     SECRET_KEY = "dev-" + secrets.token_urlsafe(48)
 

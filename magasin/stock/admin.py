@@ -48,10 +48,10 @@ class MouvementStockAdmin(admin.ModelAdmin):
         "reference_document",
         "utilisateur",
     ]
-    list_filter = ["boutique", "type_mouvement"]
+    # Date ranges, not date_hierarchy: the latter needs time-zone tables on MySQL/MariaDB.
+    list_filter = ["boutique", "type_mouvement", "date_mouvement"]
     search_fields = ["article__nom", "article__code", "reference_document", "utilisateur"]
     list_select_related = ["boutique", "article"]
-    date_hierarchy = "date_mouvement"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -42,10 +42,10 @@ class VenteAdmin(LectureSeule):
         "paye",
         "statut",
     ]
-    list_filter = ["boutique", "statut", "mode_paiement", "origine", "terminal"]
+    # Date ranges, not date_hierarchy: the latter needs time-zone tables on MySQL/MariaDB.
+    list_filter = ["boutique", "statut", "mode_paiement", "origine", "terminal", "date_vente"]
     search_fields = ["numero_facture", "uuid", "client_nom"]
     list_select_related = ["boutique", "terminal"]
-    date_hierarchy = "date_vente"
     inlines = [LigneVenteInline]
 
 

@@ -26,7 +26,9 @@ def _check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
     environnement = {
         k: v
         for k, v in os.environ.items()
-        if k not in PRODUCTION and not k.startswith("SECURE_") and k != "DJANGO_SETTINGS_MODULE"
+        if k not in PRODUCTION
+        and not k.startswith("SECURE_")
+        and k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     environnement.update(env, DJANGO_SETTINGS_MODULE="magasin.settings")
     return subprocess.run(

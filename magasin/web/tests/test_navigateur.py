@@ -8,7 +8,6 @@ Screenshots land in var/screenshots/.
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
@@ -27,8 +26,6 @@ from magasin.ventes.entrees import VenteEntree
 from magasin.ventes.models import StatutQuarantaine, StatutVente, Vente, VenteQuarantaine
 from magasin.ventes.services import vente_creer
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.navigateur, pytest.mark.django_db(transaction=True)]
 
 CAPTURES = Path(settings.BASE_DIR) / "var" / "screenshots"
@@ -36,9 +33,12 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
-def page() -> Iterator[object]:
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium de Debian absent")
+    # Playwright's sync API runs an event loop in this thread while the test uses the ORM;
+    # allowed for these tests only (a process-wide flag would leak into other tests).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     CAPTURES.mkdir(parents=True, exist_ok=True)
