@@ -34,7 +34,7 @@ def env_serveur(url_base: str, **extra: str) -> dict[str, str]:
         SECRET_KEY="bench-not-a-secret",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DEBUG="0",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         CONN_MAX_AGE=os.environ.get("BENCH_CONN_MAX_AGE", "600"),
         DJANGO_SETTINGS_MODULE="bench.reglages",
     )

@@ -107,18 +107,14 @@ def audit_dependances() -> tuple[bool, str]:
     canari = VAR / "requirements-audit-canari.txt"
     canari.write_text(CANARI)
     _, donnees_canari, _ = _pip_audit(canari)
-    service_repond = bool(
-        donnees_canari and any(d.get("vulns") for d in donnees_canari.get("dependencies", []))
-    )
+    service_repond = bool(donnees_canari and any(d.get("vulns") for d in donnees_canari.get("dependencies", [])))
     if not service_repond:
         verdict = (
             "!!! pip-audit: the vulnerability service (PyPI) is UNREACHABLE or answers nothing "
             "(a known-vulnerable canary came back clean) — dependencies NOT audited."
         )
         return (not en_ci), verdict + (
-            " Failing: MAGASIN_AUDIT_EXIGE=1."
-            if en_ci
-            else " Warning only (set MAGASIN_AUDIT_EXIGE=1 to fail)."
+            " Failing: MAGASIN_AUDIT_EXIGE=1." if en_ci else " Warning only (set MAGASIN_AUDIT_EXIGE=1 to fail)."
         )
 
     code, donnees, erreur = _pip_audit(exigences)
@@ -129,8 +125,7 @@ def audit_dependances() -> tuple[bool, str]:
     inconnues = [d for d in deps if d.get("skip_reason")]
     for d in vulnerables:
         ids = ", ".join(
-            v["id"]
-            + (f" (fixed in {', '.join(v.get('fix_versions') or [])})" if v.get("fix_versions") else "")
+            v["id"] + (f" (fixed in {', '.join(v.get('fix_versions') or [])})" if v.get("fix_versions") else "")
             for v in d["vulns"]
         )
         print(f"!!! VULNERABLE {d['name']} {d.get('version')}: {ids}", flush=True)

@@ -37,6 +37,7 @@ from magasin.api.schemas import (
     ReponseTerminal,
     ReponseVentes,
 )
+from magasin.boutiques.services import terminal_marquer_synchro
 from magasin.core.erreurs import DESCRIPTION, CodeErreur, ErreurMetier
 from magasin.stock.models import TypeMouvement
 from magasin.stock.selectors import articles_de_boutique, mouvements_de_boutique
@@ -150,9 +151,7 @@ def _lire_ventes(request: HttpRequest, terminal: Any) -> list[VenteEntree]:
         donnees = donnees["ventes"]
         prefixe = "ventes"
     if not isinstance(donnees, list):
-        raise ErreurMetier(
-            CodeErreur.INVALID_PAYLOAD, "Un tableau de ventes est attendu.", champ=prefixe or "(corps)"
-        )
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Un tableau de ventes est attendu.", champ=prefixe or "(corps)")
     maximum = settings.MAGASIN_SYNC_MAX_VENTES
     if len(donnees) > maximum:
         raise ErreurMetier(
@@ -170,8 +169,7 @@ def _lire_ventes(request: HttpRequest, terminal: Any) -> list[VenteEntree]:
             f"Champ invalide « {champ} » : {message_francais(erreurs[0])}.",
             champ=champ,
             erreurs=[
-                {"champ": _nom_champ(tuple(e["loc"]), prefixe), "message": message_francais(e)}
-                for e in erreurs[:20]
+                {"champ": _nom_champ(tuple(e["loc"]), prefixe), "message": message_francais(e)} for e in erreurs[:20]
             ],
         ) from None
 
@@ -196,14 +194,10 @@ def _refuser_constante(nom: str) -> Any:
 def _verifier_enveloppe(donnees: dict[str, Any], terminal: Any) -> None:
     boutique_id = donnees.get("boutique_id")
     if boutique_id is not None and boutique_id != terminal.boutique_id:
-        raise ErreurMetier(
-            CodeErreur.BOUTIQUE_MISMATCH, "boutique_id ne correspond pas à la boutique du terminal."
-        )
+        raise ErreurMetier(CodeErreur.BOUTIQUE_MISMATCH, "boutique_id ne correspond pas à la boutique du terminal.")
     serie = donnees.get("device_serial")
     if serie is not None and serie != terminal.numero_serie:
-        raise ErreurMetier(
-            CodeErreur.BOUTIQUE_MISMATCH, "device_serial ne correspond pas au terminal authentifié."
-        )
+        raise ErreurMetier(CodeErreur.BOUTIQUE_MISMATCH, "device_serial ne correspond pas au terminal authentifié.")
 
 
 def _date(valeur: str | None, nom: str, *, fin: bool = False) -> datetime | None:
@@ -261,9 +255,7 @@ def _entier(valeur: str | None, nom: str) -> int | None:
 def _texte(valeur: str | None, nom: str) -> str | None:
     if valeur is not None and any(ord(c) < 32 for c in valeur):
         # PostgreSQL refuses NUL in a query; no control character is in any stored number.
-        raise ErreurMetier(
-            CodeErreur.INVALID_PAYLOAD, f"{nom} contient un caractère de contrôle.", champ=nom
-        )
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"{nom} contient un caractère de contrôle.", champ=nom)
     return valeur
 
 
@@ -271,9 +263,7 @@ def _choix(valeur: str | None, nom: str, choix: list[str]) -> str | None:
     if valeur is None or valeur == "":
         return None
     if valeur not in choix:
-        raise ErreurMetier(
-            CodeErreur.INVALID_PAYLOAD, f"{nom} doit valoir l'un de : {', '.join(choix)}.", champ=nom
-        )
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"{nom} doit valoir l'un de : {', '.join(choix)}.", champ=nom)
     return valeur
 
 
@@ -286,7 +276,10 @@ _CORPS_SYNC = {
             "application/json": {
                 "schema": {
                     "oneOf": [
-                        {"type": "array", "items": VenteEntree.model_json_schema(ref_template="#/components/schemas/{model}")},
+                        {
+                            "type": "array",
+                            "items": VenteEntree.model_json_schema(ref_template="#/components/schemas/{model}"),
+                        },
                         EnveloppeVentes.model_json_schema(ref_template="#/components/schemas/{model}"),
                     ]
                 }
@@ -306,9 +299,13 @@ def synchroniser(request: HttpRequest) -> HttpResponse:
     """Chaque vente est créée, reconnue comme renvoi (`already_exists`) ou refusée et gardée en
     quarantaine ; une vente refusée ne bloque jamais les autres."""
     debut = time.perf_counter()
-    terminal = terminal_de_requete(request)
-    ventes = _lire_ventes(request, terminal)
-    lot = ventes_synchroniser(terminal=terminal, ventes=ventes)
+    terminal = terminal_de_requete(request, marquer=False)
+    try:
+        ventes = _lire_ventes(request, terminal)
+        lot = ventes_synchroniser(terminal=terminal, ventes=ventes)  # marks derniere_synchro
+    except Exception:
+        terminal_marquer_synchro(terminal=terminal)  # a refused request is still a contact
+        raise
     corps = rendu.synchro_json(lot)
     logger.info(
         "synchro",
@@ -326,8 +323,12 @@ def synchroniser(request: HttpRequest) -> HttpResponse:
     return repondre(corps, 201)
 
 
-@router.post("/ventes/sync/batch", response={201: ReponseSynchro, 403: Erreur, 413: Erreur, **ERREURS_COMMUNES},
-             openapi_extra=_CORPS_SYNC, summary="Alias de /ventes/sync")
+@router.post(
+    "/ventes/sync/batch",
+    response={201: ReponseSynchro, 403: Erreur, 413: Erreur, **ERREURS_COMMUNES},
+    openapi_extra=_CORPS_SYNC,
+    summary="Alias de /ventes/sync",
+)
 def synchroniser_batch(request: HttpRequest) -> HttpResponse:
     return synchroniser(request)
 
@@ -375,7 +376,13 @@ def mouvements_stock(
     )
     donnees = [rendu.mouvement_json(m) for m in qs[: _limite(limit)]]
     return repondre(
-        {"success": True, "boutique_id": boutique.pk, "boutique_nom": boutique.nom, "count": len(donnees), "mouvements": donnees}
+        {
+            "success": True,
+            "boutique_id": boutique.pk,
+            "boutique_nom": boutique.nom,
+            "count": len(donnees),
+            "mouvements": donnees,
+        }
     )
 
 
@@ -404,7 +411,13 @@ def ventes(
     )
     donnees = [rendu.vente_json(v) for v in qs[: _limite(limit)]]
     return repondre(
-        {"success": True, "boutique_id": boutique.pk, "boutique_nom": boutique.nom, "count": len(donnees), "ventes": donnees}
+        {
+            "success": True,
+            "boutique_id": boutique.pk,
+            "boutique_nom": boutique.nom,
+            "count": len(donnees),
+            "ventes": donnees,
+        }
     )
 
 

@@ -44,8 +44,12 @@ def _compter_echec(cle: str) -> None:
         cache.set(cle, 1, FENETRE_ECHECS_S)
 
 
-def terminal_de_requete(request: HttpRequest) -> Terminal:
-    """Authenticate the terminal, update its derniere_synchro, or raise the API error."""
+def terminal_de_requete(request: HttpRequest, *, marquer: bool = True) -> Terminal:
+    """Authenticate the terminal, update its derniere_synchro, or raise the API error.
+
+    `marquer=False` leaves the update to the caller (the sync writes it in its own transaction,
+    which saves a commit per batch).
+    """
     cle = f"magasin:echecs-auth:{_client(request)}"
     if (cache.get(cle) or 0) >= ECHECS_MAX:
         raise ErreurMetier(
@@ -58,6 +62,7 @@ def terminal_de_requete(request: HttpRequest) -> Terminal:
         if erreur.code in (CodeErreur.TOKEN_INVALIDE, CodeErreur.TERMINAL_NOT_FOUND):
             _compter_echec(cle)
         raise
-    terminal_marquer_synchro(terminal=terminal)
+    if marquer:
+        terminal_marquer_synchro(terminal=terminal)
     request.magasin_terminal = terminal  # type: ignore[attr-defined]  # for the access log
     return terminal

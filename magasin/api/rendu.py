@@ -45,7 +45,7 @@ def _creee_json(resultat: ResultatVente, boutique: Boutique) -> dict[str, Any]:
         "montant_total": montant_chaine(vente.montant_total),
         "date_vente": vente.date_vente.isoformat(),
         "lignes_count": len(lignes),
-        "lignes": [ligne_json(l) for l in lignes],
+        "lignes": [ligne_json(lg) for lg in lignes],
         "avertissements": resultat.avertissements,
     }
     if resultat.statut == "already_exists":
@@ -136,5 +136,5 @@ def vente_json(v: Vente) -> dict[str, Any]:
         "paye": v.paye,
         "statut": v.statut,
         "lignes_count": len(lignes),
-        "lignes": [ligne_json(l) for l in lignes],
+        "lignes": [ligne_json(lg) for lg in lignes],
     }

@@ -203,9 +203,7 @@ def _ventes_sans_boutique(*, limite: int) -> Constat:
             "vente.boutique_id est NOT NULL et clé étrangère : seul un import fait contraintes "
             "désactivées peut en introduire ; vérifié quand même."
         ),
-        conseil=(
-            "Rattachez ces ventes à la boutique de leur terminal, puis réactivez les contraintes."
-        ),
+        conseil=("Rattachez ces ventes à la boutique de leur terminal, puis réactivez les contraintes."),
     )
 
 
@@ -236,9 +234,7 @@ def _ventes_sans_lignes(*, boutique: Boutique | None, limite: int) -> Constat:
             }
             for v in lignes
         ],
-        conseil=(
-            "Vente incomplète (import ou écriture interrompue) : retrouvez le ticket et annulez-la."
-        ),
+        conseil=("Vente incomplète (import ou écriture interrompue) : retrouvez le ticket et annulez-la."),
     )
 
 
@@ -318,10 +314,7 @@ def _numeros_en_double(*, boutique: Boutique | None, limite: int) -> Constat:
             "unique_checks=0 (ou avant la création de la contrainte) peut en introduire ; "
             "vérifié quand même."
         ),
-        conseil=(
-            "Renumérotez la vente la plus récente (nouveau numéro serveur) et gardez l'ancien "
-            "en commentaire."
-        ),
+        conseil=("Renumérotez la vente la plus récente (nouveau numéro serveur) et gardez l'ancien en commentaire."),
     )
 
 
@@ -410,10 +403,7 @@ def _quarantaine(*, boutique: Boutique | None, limite: int, maintenant: datetime
             }
             for g in groupes[:limite]
         ],
-        conseil=(
-            "Ces ventes ne sont pas dans l'historique : rejouez-les ou écartez-les "
-            "(back-office, Quarantaine)."
-        ),
+        conseil=("Ces ventes ne sont pas dans l'historique : rejouez-les ou écartez-les (back-office, Quarantaine)."),
     )
 
 
@@ -429,17 +419,11 @@ def _trous_de_sequence(*, boutique: Boutique | None, limite: int) -> Constat:
         .filter(plus_haut__gt=F("n"))
         .order_by("terminal_id")
     )
-    terminaux = Terminal.objects.select_related("boutique").in_bulk(
-        [t["terminal_id"] for t in trous[:limite]]
-    )
+    terminaux = Terminal.objects.select_related("boutique").in_bulk([t["terminal_id"] for t in trous[:limite]])
     elements = []
     for rang, t in enumerate(trous[:limite]):
         terminal = terminaux[t["terminal_id"]]
-        exemples = (
-            sequences_manquantes(terminal=terminal, limite=10)
-            if rang < LIMITE_TERMINAUX_DETAILLES
-            else []
-        )
+        exemples = sequences_manquantes(terminal=terminal, limite=10) if rang < LIMITE_TERMINAUX_DETAILLES else []
         elements.append(
             {
                 "terminal_id": terminal.pk,
@@ -456,24 +440,18 @@ def _trous_de_sequence(*, boutique: Boutique | None, limite: int) -> Constat:
         nombre=len(trous),
         elements=elements,
         conseil=(
-            "Ces ventes sont restées sur l'appareil ou ont été perdues : faites renvoyer "
-            "l'historique du terminal."
+            "Ces ventes sont restées sur l'appareil ou ont été perdues : faites renvoyer l'historique du terminal."
         ),
     )
 
 
-def _terminaux_silencieux(
-    *, boutique: Boutique | None, limite: int, maintenant: datetime, jours: int
-) -> Constat:
+def _terminaux_silencieux(*, boutique: Boutique | None, limite: int, maintenant: datetime, jours: int) -> Constat:
     seuil = maintenant - timedelta(days=jours)
     qs = Terminal.objects.filter(est_actif=True, boutique__isnull=False, boutique__est_active=True)
     if boutique is not None:
         qs = qs.filter(boutique=boutique)
     qs = (
-        qs.filter(
-            Q(derniere_synchro__lt=seuil)
-            | Q(derniere_synchro__isnull=True, date_creation__lt=seuil)
-        )
+        qs.filter(Q(derniere_synchro__lt=seuil) | Q(derniere_synchro__isnull=True, date_creation__lt=seuil))
         .order_by(F("derniere_synchro").asc(nulls_first=True), "numero_serie")
         .values("pk", "numero_serie", "nom_terminal", "boutique__code", "derniere_synchro")
     )
@@ -527,9 +505,7 @@ def diagnostic_ventes(
         _sequences_en_retard(boutique=boutique, limite=limite),
         _quarantaine(boutique=boutique, limite=limite, maintenant=maintenant),
         _trous_de_sequence(boutique=boutique, limite=limite),
-        _terminaux_silencieux(
-            boutique=boutique, limite=limite, maintenant=maintenant, jours=jours_silence
-        ),
+        _terminaux_silencieux(boutique=boutique, limite=limite, maintenant=maintenant, jours=jours_silence),
     ]
     return Rapport(
         titre="Vérification des ventes",
@@ -660,10 +636,7 @@ def diagnostic_stock(*, boutique: Boutique | None = None) -> RapportStock:
             .annotate(m=Max("pk"))
             .values_list("article_id", "m")
         )
-        infos = {
-            a["pk"]: a
-            for a in Article.objects.filter(pk__in=ids).values("pk", "code", "boutique__code")
-        }
+        infos = {a["pk"]: a for a in Article.objects.filter(pk__in=ids).values("pk", "code", "boutique__code")}
         for article_id, mouvement_id, precedent, avant in ruptures_brutes:
             ruptures.append(
                 RuptureChaine(

@@ -95,9 +95,7 @@ class JournalRequetes:
             "duree_ms": round(duree_ms, 1),
             "terminal": terminal.numero_serie if terminal is not None else None,
             "utilisateur": (
-                utilisateur.get_username()
-                if utilisateur is not None and utilisateur.is_authenticated
-                else None
+                utilisateur.get_username() if utilisateur is not None and utilisateur.is_authenticated else None
             ),
             "boutique": boutique,
         }

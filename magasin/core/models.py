@@ -21,9 +21,7 @@ class TentativeTerminalRefusee(models.Model):
 
     terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+")
     # The terminal's shop when it called (NULL for a terminal without shop).
-    boutique = models.ForeignKey(
-        Boutique, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    boutique = models.ForeignKey(Boutique, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     motif = models.CharField(max_length=20, choices=MotifRefusTerminal.choices)
     nombre = models.PositiveIntegerField(default=1)
     premiere_tentative = models.DateTimeField()

@@ -17,9 +17,7 @@ def tentative_refusee_noter(*, numero_serie: str) -> TentativeTerminalRefusee | 
     business), so the table stays bounded by the number of terminals.
     """
     terminal = (
-        Terminal.objects.filter(numero_serie=numero_serie.strip()[:100])
-        .only("pk", "est_actif", "boutique_id")
-        .first()
+        Terminal.objects.filter(numero_serie=numero_serie.strip()[:100]).only("pk", "est_actif", "boutique_id").first()
     )
     if terminal is None:
         return None
@@ -45,7 +43,5 @@ def tentative_refusee_noter(*, numero_serie: str) -> TentativeTerminalRefusee | 
             )
     except IntegrityError:
         # Two calls raced to create the row: the other one won, count this call on it.
-        TentativeTerminalRefusee.objects.filter(**cle).update(
-            nombre=F("nombre") + 1, derniere_tentative=maintenant
-        )
+        TentativeTerminalRefusee.objects.filter(**cle).update(nombre=F("nombre") + 1, derniere_tentative=maintenant)
         return TentativeTerminalRefusee.objects.filter(**cle).first()

@@ -122,16 +122,12 @@ def _rangees(entetes: list[Any], rangees: list[list[Any]]) -> list[LigneCatalogu
     lignes = []
     for numero, rangee in enumerate(rangees, 2):
         valeurs = {
-            colonne: _texte(valeur)
-            for colonne, valeur in zip(colonnes, rangee, strict=False)
-            if colonne is not None
+            colonne: _texte(valeur) for colonne, valeur in zip(colonnes, rangee, strict=False) if colonne is not None
         }
         if any(valeurs.values()):
             lignes.append(LigneCatalogue(numero=numero, valeurs=valeurs))
     if len(lignes) > LIGNES_MAX:
-        raise ErreurMetier(
-            CodeErreur.INVALID_PAYLOAD, f"Fichier trop long : {LIGNES_MAX} lignes au plus."
-        )
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"Fichier trop long : {LIGNES_MAX} lignes au plus.")
     return lignes
 
 
@@ -145,9 +141,7 @@ def catalogue_lire(*, nom_fichier: str, contenu: bytes) -> list[LigneCatalogue]:
         try:
             classeur = load_workbook(io.BytesIO(contenu), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds on a bad file
-            raise ErreurMetier(
-                CodeErreur.INVALID_PAYLOAD, f"Fichier XLSX illisible : {exc}"
-            ) from None
+            raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"Fichier XLSX illisible : {exc}") from None
         rangees = [list(r) for r in classeur.active.iter_rows(values_only=True)]
         classeur.close()
     elif nom_fichier.lower().endswith((".csv", ".txt")):
@@ -159,9 +153,7 @@ def catalogue_lire(*, nom_fichier: str, contenu: bytes) -> list[LigneCatalogue]:
         separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
         rangees = [list(r) for r in csv.reader(io.StringIO(texte), delimiter=separateur)]
     else:
-        raise ErreurMetier(
-            CodeErreur.INVALID_PAYLOAD, "Format non pris en charge : envoyez un .csv ou un .xlsx."
-        )
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Format non pris en charge : envoyez un .csv ou un .xlsx.")
     if not rangees:
         raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Le fichier est vide.")
     return _rangees(rangees[0], rangees[1:])
@@ -235,9 +227,7 @@ def _valider(ligne: LigneCatalogue, article: Article | None) -> LigneApercu:
         return apercu
     if article is None:
         apercu.action = "creer"
-        apercu.changements = [
-            (champ, "", _montrer(valeur)) for champ, valeur in donnees.items()
-        ]
+        apercu.changements = [(champ, "", _montrer(valeur)) for champ, valeur in donnees.items()]
         return apercu
     apercu.nom = article.nom
     actuels = {
@@ -280,9 +270,7 @@ def catalogue_previsualiser(*, boutique: Boutique, lignes: list[LigneCatalogue])
     return Apercu(lignes=resultat)
 
 
-def catalogue_appliquer(
-    *, boutique: Boutique, lignes: list[LigneCatalogue], utilisateur: Utilisateur | None
-) -> Apercu:
+def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], utilisateur: Utilisateur | None) -> Apercu:
     """Apply the rows in one transaction; refuses the whole file if any line is in error."""
     exiger_role(utilisateur, boutique, Role.GERANT)
     auteur = nom_auteur(utilisateur)

@@ -21,35 +21,51 @@ from magasin.stock.models import Article
 M = TypeVar("M", bound=models.Model)
 
 
-def inserer_en_masse(objets: Sequence[M], *, batch_size: int = 1000) -> None:
-    """Insert `objets` (all of one model) and set their primary keys, like `bulk_create`."""
+def inserer_en_masse(objets: Sequence[M], *, batch_size: int = 1000, avec_ids: bool = True) -> None:
+    """Insert `objets` (all of one model) and set their primary keys, like `bulk_create`.
+
+    On PostgreSQL every row goes through one COPY, whose rows psycopg encodes in C: no
+    Python-side array building, no per-value preparation. With `avec_ids`, the ids are first
+    drawn from the table's own sequence (one query, increasing, so ledger order = batch order);
+    without, the table's default numbers the rows in the same COPY order, and the instances
+    keep pk None (for callers that never read them).
+    """
     if not objets:
         return
     modele = type(objets[0])
-    if connection.vendor != "postgresql":
+    meta = modele._meta
+    # Values go to COPY as they are on the instance: fine for the plain types of the sales
+    # and ledger tables; anything needing a database preparation (JSON) takes Django's path.
+    if connection.vendor != "postgresql" or any(isinstance(f, models.JSONField) for f in meta.concrete_fields):
         modele._default_manager.bulk_create(objets, batch_size=batch_size)
         return
-    meta = modele._meta
-    champs = [f for f in meta.concrete_fields if not f.primary_key]
     qn = connection.ops.quote_name
-    colonnes = ", ".join(qn(f.column) for f in champs)
-    tableaux = ", ".join(f"%s::{f.db_type(connection)}[]" for f in champs)
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({colonnes}) SELECT * FROM unnest({tableaux}) RETURNING {qn(meta.pk.column)}"
-    )
-    valeurs = []
-    for f in champs:
-        colonne = [getattr(o, f.attname) for o in objets]
-        if f.choices:
-            colonne = [v.value if isinstance(v, Enum) else v for v in colonne]
-        valeurs.append(colonne)
+    champs = [f for f in meta.concrete_fields if avec_ids or not f.primary_key]
     with connection.cursor() as curseur:
-        curseur.execute(sql, valeurs)
-        ids = [ligne[0] for ligne in curseur.fetchall()]
-    for objet, pk in zip(objets, ids, strict=True):
-        objet.pk = pk
-        objet._state.adding = False
-        objet._state.db = connection.alias
+        if avec_ids:
+            curseur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(objets)],
+            )
+            ids = sorted(ligne[0] for ligne in curseur.fetchall())
+            for objet, pk in zip(objets, ids, strict=True):
+                objet.pk = pk
+        attributs = [f.attname for f in champs]
+        a_choix = {f.attname for f in champs if f.choices}
+        colonnes = ", ".join(qn(f.column) for f in champs)
+        with curseur.cursor.copy(f"COPY {qn(meta.db_table)} ({colonnes}) FROM STDIN") as copie:
+            for objet in objets:
+                valeurs = objet.__dict__
+                copie.write_row(
+                    [
+                        valeurs[a].value if a in a_choix and isinstance(valeurs[a], Enum) else valeurs[a]
+                        for a in attributs
+                    ]
+                )
+    if avec_ids:
+        for objet in objets:
+            objet._state.adding = False
+            objet._state.db = connection.alias
 
 
 def stocks_ecrire(articles: Sequence[Article], *, moment: datetime) -> None:

@@ -25,7 +25,10 @@ class Article(models.Model):
     code_barres = models.CharField(max_length=64, blank=True, default="")
     date_creation = models.DateTimeField(auto_now_add=True)
     # Delta sync key for terminals; bumped by every stock change as well as by edits.
-    date_modification = models.DateTimeField(auto_now=True, db_index=True)
+    # Deliberately not indexed: it changes with every sale, and an index on it would forbid
+    # PostgreSQL's in-place (HOT) updates of this hot row. The delta query filters a shop's
+    # catalogue (a few thousand rows at most) through the boutique index instead.
+    date_modification = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["nom"]
@@ -35,7 +38,6 @@ class Article(models.Model):
             models.CheckConstraint(condition=Q(prix_vente__gte=0), name="article_prix_positif"),
         ]
         indexes = [
-            models.Index(fields=["boutique", "date_modification"], name="article_btq_modif_idx"),
             models.Index(fields=["boutique", "code_barres"], name="article_btq_barres_idx"),
         ]
 

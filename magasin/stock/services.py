@@ -101,11 +101,14 @@ class RegistreStock:
         self._en_attente.append(mouvement)
         return mouvement
 
-    def ecrire(self) -> list[MouvementStock]:
-        """Write the pending movements and the new stocks: two statements for the whole batch."""
+    def ecrire(self, *, avec_ids: bool = True) -> list[MouvementStock]:
+        """Write the pending movements and the new stocks: two statements for the whole batch.
+
+        `avec_ids=False` skips reading the new rows' ids back (a sync batch never uses them).
+        """
         exiger_transaction()
         mouvements = self._en_attente
-        inserer_en_masse(mouvements)
+        inserer_en_masse(mouvements, avec_ids=avec_ids)
         stocks_ecrire([self.articles[i] for i in sorted(self._touches)], moment=self.moment)
         self._en_attente = []
         self._touches = set()
@@ -127,11 +130,7 @@ def registre_ouvrir(
     ids = sorted({int(i) for i in article_ids})
     articles: dict[int, Article] = {}
     if ids:
-        qs = (
-            Article.objects.select_for_update()
-            .filter(boutique=boutique, pk__in=ids)
-            .order_by("pk")
-        )
+        qs = Article.objects.select_for_update().filter(boutique=boutique, pk__in=ids).order_by("pk")
         articles = {a.pk: a for a in qs}
     return RegistreStock(
         boutique=boutique,
@@ -172,9 +171,7 @@ def _un_mouvement(
 
 def _exiger_positive(quantite: int) -> None:
     if isinstance(quantite, bool) or not isinstance(quantite, int) or quantite <= 0:
-        raise ErreurMetier(
-            CodeErreur.QUANTITE_INVALIDE, "La quantité doit être un entier strictement positif."
-        )
+        raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "La quantité doit être un entier strictement positif.")
 
 
 @reessayer_si_interblocage
@@ -224,9 +221,7 @@ def stock_sortie(
 
 
 @reessayer_si_interblocage
-def stock_ajuster(
-    *, article: Article, quantite_comptee: int, utilisateur: str, motif: str
-) -> MouvementStock | None:
+def stock_ajuster(*, article: Article, quantite_comptee: int, utilisateur: str, motif: str) -> MouvementStock | None:
     """An inventory count: one AJUSTEMENT movement to the counted quantity (none if equal)."""
     if isinstance(quantite_comptee, bool) or not isinstance(quantite_comptee, int):
         raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "La quantité comptée doit être un entier.")
@@ -323,9 +318,7 @@ REFERENCE_CORRECTION_DERIVE = "CORRECTION-DERIVE"
 
 
 @reessayer_si_interblocage
-def stock_corriger_derive(
-    *, article: Article, utilisateur: str, motif: str
-) -> MouvementStock | None:
+def stock_corriger_derive(*, article: Article, utilisateur: str, motif: str) -> MouvementStock | None:
     """Make the ledger explain the article's stock again, with one AJUSTEMENT (none if it does).
 
     A drift is `quantite_stock != sum(mouvements)`. No movement can move the two apart, so the
@@ -340,16 +333,11 @@ def stock_corriger_derive(
         raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de la correction.")
     with transaction.atomic():
         boutique = Boutique.objects.select_for_update().get(pk=article.boutique_id)
-        registre = registre_ouvrir(
-            boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur
-        )
+        registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
         if article.pk not in registre.articles:
             raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable.")
         # Read under the locks: no writer of this shop can add a movement meanwhile.
-        somme = (
-            MouvementStock.objects.filter(article_id=article.pk).aggregate(s=Sum("quantite"))["s"]
-            or 0
-        )
+        somme = MouvementStock.objects.filter(article_id=article.pk).aggregate(s=Sum("quantite"))["s"] or 0
         stock = registre.disponible(article.pk)
         if stock == somme:
             return None
@@ -361,8 +349,7 @@ def stock_corriger_derive(
             type_mouvement=TypeMouvement.AJUSTEMENT,
             reference_document=REFERENCE_CORRECTION_DERIVE,
             commentaire=(
-                f"Correction de dérive : stock {stock}, registre {somme}, "
-                f"écart {stock - somme:+d}. {motif.strip()}"
+                f"Correction de dérive : stock {stock}, registre {somme}, écart {stock - somme:+d}. {motif.strip()}"
             ),
         )
         registre.ecrire()

@@ -63,8 +63,7 @@ def facture_pdf(*, vente: Vente) -> bytes:
     pdf.ecrire(
         0,
         5,
-        f"Paiement : {vente.get_mode_paiement_display()} — "
-        f"{'payée' if vente.paye else 'non payée'}",
+        f"Paiement : {vente.get_mode_paiement_display()} — {'payée' if vente.paye else 'non payée'}",
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -163,6 +163,7 @@ def _enregistrer_lot(
     entrees: Sequence[VenteEntree],
     origine: OrigineVente,
     quarantaine: bool,
+    marquer_synchro: bool = False,
 ) -> tuple[Boutique, list[ResultatVente]]:
     maintenant = timezone.now()
     signature = terminal.nom_terminal if terminal else nom_auteur(auteur)
@@ -171,7 +172,7 @@ def _enregistrer_lot(
         boutique = Boutique.objects.select_for_update().get(pk=boutique_id)
         registre = registre_ouvrir(
             boutique=boutique,
-            article_ids={l.article_id for e in entrees for l in e.lignes},
+            article_ids={lg.article_id for e in entrees for lg in e.lignes},
             utilisateur=signature,
             moment=maintenant,
         )
@@ -184,9 +185,7 @@ def _enregistrer_lot(
             existantes = (
                 Vente.objects.filter(boutique=boutique)
                 .filter(Q(numero_facture__in=numeros) | Q(uuid__in=uuids))
-                .prefetch_related(
-                    Prefetch("lignes", queryset=LigneVente.objects.select_related("article"))
-                )
+                .prefetch_related(Prefetch("lignes", queryset=LigneVente.objects.select_related("article")))
             )
             for v in existantes:
                 par_numero[v.numero_facture] = v
@@ -204,9 +203,7 @@ def _enregistrer_lot(
                     empreinte__in=set(empreintes),
                 )
                 .select_related("vente")
-                .prefetch_related(
-                    Prefetch("vente__lignes", queryset=LigneVente.objects.select_related("article"))
-                )
+                .prefetch_related(Prefetch("vente__lignes", queryset=LigneVente.objects.select_related("article")))
             ):
                 rejouees[(q.empreinte, q.numero_facture, q.uuid)] = q.vente
 
@@ -218,9 +215,7 @@ def _enregistrer_lot(
             try:
                 existante = None
                 if entree.numero_facture or entree.uuid:
-                    existante = rejouees.get(
-                        (empreinte, entree.numero_facture or "", entree.uuid or "")
-                    )
+                    existante = rejouees.get((empreinte, entree.numero_facture or "", entree.uuid or ""))
                 if existante is None:
                     existante = _identifier(entree, empreinte, terminal, par_numero, par_uuid)
                 if existante is not None:
@@ -262,19 +257,16 @@ def _enregistrer_lot(
             lignes = [
                 LigneVente(
                     vente=vente,
-                    article=registre.articles[l.article_id],
+                    article=registre.articles[lg.article_id],
                     boutique=boutique,
-                    quantite=l.quantite,
-                    prix_unitaire=l.prix_unitaire,
-                    total_ligne=arrondir(l.prix_unitaire * l.quantite),
+                    quantite=lg.quantite,
+                    prix_unitaire=lg.prix_unitaire,
+                    total_ligne=arrondir(lg.prix_unitaire * lg.quantite),
                 )
-                for l in entree.lignes
+                for lg in entree.lignes
             ]
-            vente.montant_total = sum((l.total_ligne for l in lignes), Decimal("0.00"))
-            if (
-                entree.montant_total is not None
-                and abs(entree.montant_total - vente.montant_total) > TOLERANCE_MONTANT
-            ):
+            vente.montant_total = sum((lg.total_ligne for lg in lignes), Decimal("0.00"))
+            if entree.montant_total is not None and abs(entree.montant_total - vente.montant_total) > TOLERANCE_MONTANT:
                 vente.montant_declare = entree.montant_total
                 resultat.avertissements.append(
                     f"montant_total envoyé ({montant_chaine(entree.montant_total)}) différent du "
@@ -283,11 +275,11 @@ def _enregistrer_lot(
                 )
             mouvements = [
                 registre.mouvement(
-                    article_id=l.article_id,
-                    quantite=-l.quantite,
+                    article_id=lg.article_id,
+                    quantite=-lg.quantite,
                     type_mouvement=TypeMouvement.VENTE,
                 )
-                for l in entree.lignes
+                for lg in entree.lignes
             ]
             resultat.statut = "created"
             resultat.vente = vente
@@ -302,9 +294,7 @@ def _enregistrer_lot(
         for vente, lignes, mouvements in nouvelles:
             for ligne, mouvement in zip(lignes, mouvements, strict=True):
                 mouvement.reference_document = vente.numero_facture
-                mouvement.commentaire = _commentaire_vente(
-                    vente.numero_facture, ligne.prix_unitaire, boutique.devise
-                )
+                mouvement.commentaire = _commentaire_vente(vente.numero_facture, ligne.prix_unitaire, boutique.devise)
 
         if nouvelles:
             ventes = [v for v, _, _ in nouvelles]
@@ -323,11 +313,11 @@ def _enregistrer_lot(
                 for ligne in lignes:
                     ligne.vente = vente
                     toutes_lignes.append(ligne)
-            inserer_en_masse(toutes_lignes)
+            inserer_en_masse(toutes_lignes, avec_ids=False)
             for vente, lignes, _ in nouvelles:
                 # The response lists the lines: set the cache the prefetch would have set.
                 vente._prefetched_objects_cache = {"lignes": lignes}  # type: ignore[attr-defined]
-        registre.ecrire()
+        registre.ecrire(avec_ids=False)
 
         if terminal is not None:
             _tenir_quarantaine(boutique, terminal, resultats, maintenant, quarantaine)
@@ -343,6 +333,11 @@ def _enregistrer_lot(
             ]
             if sequences:
                 SequenceRecue.objects.bulk_create(sequences, ignore_conflicts=True, batch_size=1000)
+            if marquer_synchro:
+                # Last, in the batch's transaction: no commit of its own, and the terminal row
+                # is locked after the shop and its articles, as everywhere.
+                Terminal.objects.filter(pk=terminal.pk).update(derniere_synchro=maintenant)
+                terminal.derniere_synchro = maintenant
 
     for r in resultats:
         if r.erreur is not None:
@@ -371,13 +366,8 @@ def _numeroter(boutique: Boutique, ventes: list[Vente], pris: dict[str, Vente]) 
         # A terminal may have sent a number in our own format: skip over any already taken.
         # Each round consumes the colliding numbers, so this ends.
         while a_numeroter:
-            numeros = numeros_reserver(
-                boutique=boutique, annee=annee, mois=mois, combien=len(a_numeroter)
-            )
-            candidats = [
-                formater_numero(boutique=boutique, annee=annee, mois=mois, numero=n)
-                for n in numeros
-            ]
+            numeros = numeros_reserver(boutique=boutique, annee=annee, mois=mois, combien=len(a_numeroter))
+            candidats = [formater_numero(boutique=boutique, annee=annee, mois=mois, numero=n) for n in numeros]
             deja = set(
                 Vente.objects.filter(boutique=boutique, numero_facture__in=candidats).values_list(
                     "numero_facture", flat=True
@@ -494,6 +484,7 @@ def ventes_synchroniser(*, terminal: Terminal, ventes: Sequence[VenteEntree]) ->
         entrees=ventes,
         origine=OrigineVente.TERMINAL,
         quarantaine=True,
+        marquer_synchro=True,
     )
     return ResultatLot(
         boutique=boutique,
@@ -541,7 +532,7 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
         lignes = list(verrouillee.lignes.all())
         registre = registre_ouvrir(
             boutique=boutique,
-            article_ids=[l.article_id for l in lignes],
+            article_ids=[lg.article_id for lg in lignes],
             utilisateur=nom_auteur(utilisateur),
         )
         for ligne in lignes:
@@ -555,9 +546,7 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
         registre.ecrire()
         verrouillee.statut = StatutVente.ANNULEE
         verrouillee.annulee_le = timezone.now()
-        verrouillee.annulee_par = (
-            utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
-        )
+        verrouillee.annulee_par = utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
         verrouillee.motif_annulation = motif.strip()
         verrouillee.save(update_fields=["statut", "annulee_le", "annulee_par", "motif_annulation"])
     return verrouillee
@@ -577,9 +566,7 @@ def quarantaine_rejouer(
         Boutique.objects.select_for_update().get(pk=quarantaine.boutique_id)
         q = VenteQuarantaine.objects.select_for_update().get(pk=quarantaine.pk)
         if q.statut != StatutQuarantaine.EN_ATTENTE:
-            raise ErreurMetier(
-                CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée."
-            )
+            raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
         entree = VenteEntree.model_validate(q.payload)
         if renumeroter:
             entree = entree.model_copy(update={"numero_facture": None, "uuid": None})
@@ -599,9 +586,7 @@ def quarantaine_rejouer(
         else:
             q.statut = StatutQuarantaine.REJOUEE
             q.vente = resultat.vente
-            q.traite_par = (
-                utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
-            )
+            q.traite_par = utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
             q.traite_le = timezone.now()
             q.motif_traitement = "Rejouée" + (" avec un numéro du serveur." if renumeroter else ".")
             q.save()
@@ -620,9 +605,7 @@ def quarantaine_ecarter(
     with transaction.atomic():
         q = VenteQuarantaine.objects.select_for_update().get(pk=quarantaine.pk)
         if q.statut != StatutQuarantaine.EN_ATTENTE:
-            raise ErreurMetier(
-                CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée."
-            )
+            raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
         q.statut = StatutQuarantaine.ECARTEE
         q.traite_par = utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
         q.traite_le = timezone.now()

@@ -15,9 +15,7 @@ def boutiques_avec_role(utilisateur: Utilisateur, minimum: Role) -> QuerySet[Bou
     if getattr(utilisateur, "is_superuser", False):
         return qs
     roles = [r for r, rang in RANG_ROLE.items() if rang >= RANG_ROLE[minimum]]
-    return Boutique.objects.filter(
-        membres__utilisateur_id=utilisateur.pk, membres__role__in=roles
-    ).distinct()
+    return Boutique.objects.filter(membres__utilisateur_id=utilisateur.pk, membres__role__in=roles).distinct()
 
 
 def boutiques_filtrees(request: HttpRequest) -> tuple[QuerySet[Boutique], Boutique | None]:

@@ -54,9 +54,7 @@ def ventes_csv(ventes: Iterable[Vente], nom: str) -> StreamingHttpResponse:
     def lignes() -> Iterable[str]:
         yield "\ufeff" + ecrivain.writerow(ENTETES)
         for v in ventes:
-            yield ecrivain.writerow(
-                [f"{x:.2f}".replace(".", ",") if isinstance(x, Decimal) else x for x in _rangee(v)]
-            )
+            yield ecrivain.writerow([f"{x:.2f}".replace(".", ",") if isinstance(x, Decimal) else x for x in _rangee(v)])
 
     reponse = StreamingHttpResponse(lignes(), content_type="text/csv; charset=utf-8")
     reponse["Content-Disposition"] = f'attachment; filename="{nom}.csv"'

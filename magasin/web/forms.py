@@ -21,9 +21,7 @@ class ArticleCreationForm(forms.Form):
     boutique = forms.ModelChoiceField(queryset=Boutique.objects.none(), label="Boutique")
     code = forms.CharField(max_length=50, label="Code")
     nom = forms.CharField(max_length=200, label="Nom")
-    prix_vente = forms.DecimalField(
-        min_value=Decimal(0), max_digits=14, decimal_places=2, label="Prix de vente (CDF)"
-    )
+    prix_vente = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label="Prix de vente (CDF)")
     stock_initial = forms.IntegerField(min_value=0, initial=0, label="Stock initial")
     seuil_alerte = forms.IntegerField(min_value=0, initial=5, label="Seuil d'alerte")
     code_barres = forms.CharField(max_length=64, required=False, label="Code-barres")
@@ -36,9 +34,7 @@ class ArticleCreationForm(forms.Form):
 
 class ArticleModificationForm(forms.Form):
     nom = forms.CharField(max_length=200, label="Nom")
-    prix_vente = forms.DecimalField(
-        min_value=Decimal(0), max_digits=14, decimal_places=2, label="Prix de vente (CDF)"
-    )
+    prix_vente = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label="Prix de vente (CDF)")
     seuil_alerte = forms.IntegerField(min_value=0, label="Seuil d'alerte")
     code_barres = forms.CharField(max_length=64, required=False, label="Code-barres")
     est_actif = forms.BooleanField(required=False, label="Actif")
@@ -54,9 +50,7 @@ class _FormulaireStock(forms.Form):
 
 class EntreeForm(_FormulaireStock):
     quantite = forms.IntegerField(min_value=1, label="Quantité livrée")
-    reference_document = forms.CharField(
-        max_length=100, required=False, label="Bon de livraison (référence)"
-    )
+    reference_document = forms.CharField(max_length=100, required=False, label="Bon de livraison (référence)")
     commentaire = forms.CharField(max_length=500, required=False, label="Commentaire")
 
 

@@ -85,9 +85,7 @@ def test_nan_et_infinity_json_refuses(monde: Monde, constante: str, champ: str):
     assert constante.lstrip("-") in corps["error"]
 
 
-@pytest.mark.parametrize(
-    "valeur", ['"NaN"', '"Infinity"', '"-Infinity"', "1e400", "-1e400", '"1e400"', '"sNaN"']
-)
+@pytest.mark.parametrize("valeur", ['"NaN"', '"Infinity"', '"-Infinity"', "1e400", "-1e400", '"1e400"', '"sNaN"'])
 def test_montant_non_fini_ou_demesure_refuse_par_champ(monde: Monde, valeur: str):
     for champ in ("prix_unitaire", "montant_total"):
         ligne = (
@@ -137,9 +135,7 @@ def test_prix_a_vingt_chiffres_negatif_ou_illisible(monde: Monde, prix: Any):
 
 @pytest.mark.parametrize("article_id", [0, -5, 2**63, "1", 1.0, None, 10**40])
 def test_identifiant_d_article_hors_limites(monde: Monde, article_id: Any):
-    corps = refus(
-        monde.poste.sync(_vente(monde, _ligne(monde, article_id=article_id))), 400, "INVALID_PAYLOAD"
-    )
+    corps = refus(monde.poste.sync(_vente(monde, _ligne(monde, article_id=article_id))), 400, "INVALID_PAYLOAD")
     assert corps["details"]["champ"] == "[0].lignes[0].article_id"
 
 

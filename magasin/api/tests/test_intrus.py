@@ -118,9 +118,7 @@ def test_ecrire_chez_b_depuis_a_est_impossible_par_numero_uuid_article_ou_envelo
     )
     vente_b = Vente.objects.get(boutique=b)
     # B's number and uuid, resent from A with B's content: for A these are A's own new sale.
-    d = m.poste.sync(
-        [vente(f"{SECRET}-F1", (m.article.pk, 2, 3000), uuid=f"{SECRET}-U1", client_nom=SECRET)]
-    ).json()
+    d = m.poste.sync([vente(f"{SECRET}-F1", (m.article.pk, 2, 3000), uuid=f"{SECRET}-U1", client_nom=SECRET)]).json()
     (c,) = d["details"]["creees"]
     assert c["status"] == "created" and c["id"] != vente_b.pk and c["boutique_id"] == m.boutique.pk
     # B's quarantined sale, sent by A: refused for A (B's article), never merged with B's entry.
@@ -129,13 +127,8 @@ def test_ecrire_chez_b_depuis_a_est_impossible_par_numero_uuid_article_ou_envelo
     q = VenteQuarantaine.objects.get(pk=d["details"]["erreurs"][0]["quarantaine_id"])
     assert (q.boutique_id, q.terminal_id) == (m.boutique.pk, m.poste.terminal.pk)
     # Envelopes and headers naming B, B's serial with A's token, A's serial with B's token.
-    assert (
-        m.poste.sync({"boutique_id": b.pk, "ventes": [vente("X", (m.article_autre.pk, 1, 1))]}).status_code
-        == 403
-    )
-    assert (
-        m.poste.sync({"device_serial": m.poste_autre.terminal.numero_serie, "ventes": []}).status_code == 403
-    )
+    assert m.poste.sync({"boutique_id": b.pk, "ventes": [vente("X", (m.article_autre.pk, 1, 1))]}).status_code == 403
+    assert m.poste.sync({"device_serial": m.poste_autre.terminal.numero_serie, "ventes": []}).status_code == 403
     for serie, jeton in (
         (m.poste_autre.terminal.numero_serie, m.poste.jeton),
         (m.poste.terminal.numero_serie, m.poste_autre.jeton),
@@ -265,9 +258,7 @@ def test_reussites_ne_comptent_pas_comme_echecs(monde: Monde):
         ("get", "/api/docs", False),
     ],
 )
-def test_entetes_de_securite_sur_les_reponses_de_l_api(
-    monde: Monde, methode: str, url: str, entetes_valides: bool
-):
+def test_entetes_de_securite_sur_les_reponses_de_l_api(monde: Monde, methode: str, url: str, entetes_valides: bool):
     cache.clear()
     poste = monde.poste if entetes_valides else Poste(Client(), monde.poste.terminal, "faux")
     r = poste.sync([vente("H-1", (monde.article.pk, 1, 1))], url=url) if methode == "post" else poste.get(url)

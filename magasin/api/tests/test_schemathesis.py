@@ -66,9 +66,7 @@ def identites(db):  # type: ignore[no-untyped-def]
     cache.clear()
 
 
-@pytest.mark.parametrize(
-    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valides", "invalides"]
-)
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valides", "invalides"])
 def test_api_conforme_a_son_schema_et_jamais_de_5xx(schema_api, identites, mode):  # type: ignore[no-untyped-def]
     operations = [resultat.ok() for resultat in schema_api.get_all_operations()]
     assert len(operations) >= 6  # every endpoint of the router is in the schema

@@ -79,12 +79,7 @@ def test_creer_utilisateur_refuse_mot_de_passe_court_boutique_absente_et_doublon
         )[0]
         == 2
     )
-    assert (
-        commande(
-            "creer_utilisateur", "--nom", "b", "--mot-de-passe-stdin", stdin=StringIO("x" * 12)
-        )[0]
-        == 2
-    )
+    assert commande("creer_utilisateur", "--nom", "b", "--mot-de-passe-stdin", stdin=StringIO("x" * 12))[0] == 2
     assert not get_user_model().objects.filter(username__in=["a", "b"]).exists()
     options = ("--nom", "c", "--boutique", boutique.code, "--mot-de-passe-stdin")
     assert commande("creer_utilisateur", *options, stdin=StringIO("m" * 12))[0] == 0
@@ -93,7 +88,5 @@ def test_creer_utilisateur_refuse_mot_de_passe_court_boutique_absente_et_doublon
 
 def test_creer_utilisateur_sans_terminal_ni_stdin_refuse_de_deviner():
     boutique = BoutiqueFactory()
-    statut, _ = commande(
-        "creer_utilisateur", "--nom", "d", "--boutique", boutique.code, stdin=StringIO("")
-    )
+    statut, _ = commande("creer_utilisateur", "--nom", "d", "--boutique", boutique.code, stdin=StringIO(""))
     assert statut == 2

@@ -48,11 +48,7 @@ def test_check_deploy_propre_avec_les_variables_de_production():
 
 
 def test_check_deploy_signale_https_absent():
-    sans_https = {
-        k: v
-        for k, v in PRODUCTION.items()
-        if k not in {"SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}
-    }
+    sans_https = {k: v for k, v in PRODUCTION.items() if k not in {"SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}}
     resultat = _check_deploy(**sans_https)
     assert resultat.returncode != 0
     assert "security.W004" in resultat.stderr and "security.W008" in resultat.stderr

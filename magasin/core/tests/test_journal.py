@@ -95,10 +95,7 @@ def test_requete_d_un_utilisateur_porte_son_nom(journal):
 
 def test_x_request_id_entrant_garde_s_il_est_sain_remplace_sinon(journal):
     client = Client()
-    assert (
-        client.get("/healthz", headers={"X-Request-ID": "lb-1234abcd"}).headers["X-Request-ID"]
-        == "lb-1234abcd"
-    )
+    assert client.get("/healthz", headers={"X-Request-ID": "lb-1234abcd"}).headers["X-Request-ID"] == "lb-1234abcd"
     forge = client.get("/healthz", headers={"X-Request-ID": 'x" \n{"level": "ERROR"}'})
     assert forge.headers["X-Request-ID"] != 'x" \n{"level": "ERROR"}'
     assert len(forge.headers["X-Request-ID"]) == 32

@@ -137,9 +137,7 @@ def test_corriger_derive_sans_derive_n_ecrit_rien(boutique):
     assert MouvementStock.objects.filter(article=article).count() == 1
 
 
-def test_diagnostic_stock_coute_un_nombre_borne_de_requetes(
-    boutique, django_assert_max_num_queries
-):
+def test_diagnostic_stock_coute_un_nombre_borne_de_requetes(boutique, django_assert_max_num_queries):
     articles = [creer_article(boutique, stock=10) for _ in range(15)]
     Article.objects.filter(pk__in=[a.pk for a in articles[::2]]).update(quantite_stock=1)
     with django_assert_max_num_queries(5):

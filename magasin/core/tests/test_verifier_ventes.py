@@ -93,9 +93,7 @@ def test_terminal_sans_boutique_qui_appelle_compte_ses_tentatives():
 
 
 def test_numero_de_serie_inconnu_ne_cree_aucune_trace():
-    reponse = Client().post(
-        SYNC, data=[], content_type="application/json", headers={"X-Device-Serial": "INCONNU-1"}
-    )
+    reponse = Client().post(SYNC, data=[], content_type="application/json", headers={"X-Device-Serial": "INCONNU-1"})
     assert reponse.status_code == 404
     _, rapport = commande_json("verifier_ventes")
     assert constats(rapport)["terminaux_inactifs_qui_synchronisent"]["nombre"] == 0
@@ -177,9 +175,7 @@ def test_compteur_en_retard_sur_un_numero_serveur_envoye_par_un_terminal(saine):
 def test_numero_qui_ressemble_au_format_serveur_sans_en_etre_n_est_pas_compte(saine):
     boutique, terminal, article = saine
     annee, mois = mois_de(timezone.now())
-    vendre(
-        terminal, article, numero=f"{boutique.prefixe_facture}-{boutique.code}-{annee}{mois:02d}-A7"
-    )
+    vendre(terminal, article, numero=f"{boutique.prefixe_facture}-{boutique.code}-{annee}{mois:02d}-A7")
     _, rapport = commande_json("verifier_ventes")
     assert constats(rapport)["sequences_en_retard"]["nombre"] == 0
 
@@ -189,9 +185,7 @@ def test_quarantaine_est_comptee_par_code_et_anciennete(saine):
     vendre(terminal, article, numero="Q-1", article_id=999_999)
     vendre(terminal, article, numero="Q-2", article_id=999_998)
     vendre(terminal, article, numero="Q-3", quantite=10_000)
-    VenteQuarantaine.objects.filter(numero_facture="Q-1").update(
-        date_reception=timezone.now() - timedelta(days=10)
-    )
+    VenteQuarantaine.objects.filter(numero_facture="Q-1").update(date_reception=timezone.now() - timedelta(days=10))
     statut, rapport = commande_json("verifier_ventes")
     assert statut == 1
     constat = constats(rapport)["quarantaine_en_attente"]
@@ -215,9 +209,7 @@ def test_trous_de_sequence_d_un_terminal_sont_listes(saine):
 
 def test_terminal_silencieux_au_dela_de_n_jours(saine):
     _, terminal, _ = saine
-    type(terminal).objects.filter(pk=terminal.pk).update(
-        derniere_synchro=timezone.now() - timedelta(days=5)
-    )
+    type(terminal).objects.filter(pk=terminal.pk).update(derniere_synchro=timezone.now() - timedelta(days=5))
     statut, rapport = commande_json("verifier_ventes", "--jours", "7")
     assert statut == 0
     statut, rapport = commande_json("verifier_ventes", "--jours", "3")

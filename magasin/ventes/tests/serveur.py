@@ -66,9 +66,7 @@ class Serveur:
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             brut = None if corps is None else json.dumps(corps).encode()
-            c.request(
-                methode, chemin, body=brut, headers={"Content-Type": "application/json", **(entetes or {})}
-            )
+            c.request(methode, chemin, body=brut, headers={"Content-Type": "application/json", **(entetes or {})})
             r = c.getresponse()
             donnees = r.read()
             return r.status, json.loads(donnees) if donnees else None

@@ -79,9 +79,7 @@ REFUS_VENTE = {
 # One line of a generated sale: (article choice, quantity, price choice).
 # Article choice 0..5 = an article of the terminal's own shop (mod 3), 6 = an article of the
 # other shop, 7 = an id that exists nowhere.
-lignes_st = st.lists(
-    st.tuples(st.integers(0, 7), st.integers(1, 5), st.integers(0, 2)), min_size=1, max_size=3
-)
+lignes_st = st.lists(st.tuples(st.integers(0, 7), st.integers(1, 5), st.integers(0, 2)), min_size=1, max_size=3)
 # identity: 0 = numero only, 1 = uuid only (the server numbers it), 2 = both,
 # 3 = a number already sent by another terminal of the shop (a conflict, or a new sale if
 # that number was never recorded).
@@ -204,9 +202,7 @@ class Histoires(RuleBasedStateMachine):
             elif r.statut == "already_exists":
                 assert r.vente is not None
                 connue = self.vente_de_envoi.get(envoi)
-                assert connue == r.vente.pk, (
-                    f"{envoi}: resend answered with sale {r.vente.pk}, model says {connue}"
-                )
+                assert connue == r.vente.pk, f"{envoi}: resend answered with sale {r.vente.pk}, model says {connue}"
             else:
                 self.refus += 1
                 assert r.erreur is not None and r.erreur.code in REFUS_VENTE, r.erreur
@@ -305,9 +301,7 @@ class Histoires(RuleBasedStateMachine):
     @precondition(lambda self: self.lignes_de_vente)
     @rule(u=st.integers(0, 4), choix=st.integers(0, 10**6))
     def annuler(self, u: int, choix: int) -> None:
-        ventes = list(
-            Vente.objects.filter(boutique__in=self.boutiques).order_by("pk").values_list("pk", flat=True)
-        )
+        ventes = list(Vente.objects.filter(boutique__in=self.boutiques).order_by("pk").values_list("pk", flat=True))
         if not ventes:
             return
         pk = ventes[choix % len(ventes)]
@@ -329,9 +323,7 @@ class Histoires(RuleBasedStateMachine):
             self.stock[article_id] += quantite
 
     @precondition(lambda self: self.refus)
-    @rule(
-        u=st.integers(0, 4), choix=st.integers(0, 10**6), renumeroter=st.booleans(), ecarter=st.integers(0, 3)
-    )
+    @rule(u=st.integers(0, 4), choix=st.integers(0, 10**6), renumeroter=st.booleans(), ecarter=st.integers(0, 3))
     def traiter_la_quarantaine(self, u: int, choix: int, renumeroter: bool, ecarter: int) -> None:
         entrees = list(VenteQuarantaine.objects.filter(boutique__in=self.boutiques).order_by("pk"))
         en_attente = [q for q in entrees if q.statut == StatutQuarantaine.EN_ATTENTE]
@@ -384,9 +376,7 @@ class Histoires(RuleBasedStateMachine):
         verifier_registre(*articles)
         en_base = dict(Article.objects.filter(pk__in=self.stock).values_list("pk", "quantite_stock"))
         assert en_base == self.stock
-        refuser = Article.objects.filter(
-            boutique__in=self.boutiques, boutique__politique_stock=PolitiqueStock.REFUSER
-        )
+        refuser = Article.objects.filter(boutique__in=self.boutiques, boutique__politique_stock=PolitiqueStock.REFUSER)
         assert not refuser.filter(quantite_stock__lt=0).exists()
         assert not MouvementStock.objects.filter(
             article__in=articles, stock_apres__lt=0, boutique__politique_stock=PolitiqueStock.REFUSER
@@ -406,9 +396,7 @@ class Histoires(RuleBasedStateMachine):
                     mois = (int(m[1]), int(m[2]))
                     assert mois == mois_de(date_vente), f"{numero} numbered in the wrong month"
                     par_mois[mois].append(int(m[3]))
-            compteurs = {
-                (s.annee, s.mois): s.dernier_numero for s in SequenceFacture.objects.filter(boutique=boutique)
-            }
+            compteurs = {(s.annee, s.mois): s.dernier_numero for s in SequenceFacture.objects.filter(boutique=boutique)}
             for mois, numeros in par_mois.items():
                 assert sorted(numeros) == list(range(1, len(numeros) + 1)), (
                     boutique.code,
@@ -459,11 +447,7 @@ class Histoires(RuleBasedStateMachine):
         assert not LigneVente.objects.exclude(boutique_id=F("vente__boutique_id")).exists()
         assert not LigneVente.objects.exclude(boutique_id=F("article__boutique_id")).exists()
         assert not MouvementStock.objects.exclude(boutique_id=F("article__boutique_id")).exists()
-        assert (
-            not Vente.objects.filter(terminal__isnull=False)
-            .exclude(boutique_id=F("terminal__boutique_id"))
-            .exists()
-        )
+        assert not Vente.objects.filter(terminal__isnull=False).exclude(boutique_id=F("terminal__boutique_id")).exists()
         assert not VenteQuarantaine.objects.exclude(boutique_id=F("terminal__boutique_id")).exists()
         assert (
             not VenteQuarantaine.objects.filter(vente__isnull=False)
@@ -472,9 +456,7 @@ class Histoires(RuleBasedStateMachine):
         )
         # Cancelled sales are those the model cancelled, and no other.
         annulees = set(
-            Vente.objects.filter(boutique__in=self.boutiques, statut=StatutVente.ANNULEE).values_list(
-                "pk", flat=True
-            )
+            Vente.objects.filter(boutique__in=self.boutiques, statut=StatutVente.ANNULEE).values_list("pk", flat=True)
         )
         assert annulees == self.annulees
         assert Boutique.objects.filter(pk__in=[b.pk for b in self.boutiques]).count() == 2

@@ -43,8 +43,7 @@ def _lot(prefixe: str, articles: list[Article], n: int) -> list[dict[str, Any]]:
         {
             "numero_facture": f"{prefixe}-{i:04d}",
             "lignes": [
-                {"article_id": a.pk, "quantite": 1, "prix_unitaire": 100}
-                for a in articles[i % 2 :] + articles[: i % 2]
+                {"article_id": a.pk, "quantite": 1, "prix_unitaire": 100} for a in articles[i % 2 :] + articles[: i % 2]
             ],
         }
         for i in range(n)
@@ -126,9 +125,7 @@ def test_lot_renvoye_apres_sigkill_de_l_ouvrier_chaque_vente_une_seule_fois():
     assert corps["ventes_creees"] == 500 and corps["ventes_erreurs"] == 0
     assert corps["statistiques"]["nouvelles"] + corps["statistiques"]["doublons"] == 500
     assert Vente.objects.count() == 500
-    assert sorted(Vente.objects.values_list("numero_facture", flat=True)) == sorted(
-        v["numero_facture"] for v in lot
-    )
+    assert sorted(Vente.objects.values_list("numero_facture", flat=True)) == sorted(v["numero_facture"] for v in lot)
     assert _etat(articles)[2] == [10_000 - 500] * 3
     verifier_registre(*articles)
 
@@ -174,11 +171,7 @@ def test_connexion_coupee_au_milieu_du_lot_5xx_json_rien_d_ecrit_et_le_renvoi_re
     assert 500 <= r.status_code < 600
     assert r["Content-Type"].startswith("application/json")
     corps = r.json()
-    assert (
-        corps["success"] is False
-        and corps["code"] in ("BASE_INDISPONIBLE", "ERREUR_SERVEUR")
-        and corps["error"]
-    )
+    assert corps["success"] is False and corps["code"] in ("BASE_INDISPONIBLE", "ERREUR_SERVEUR") and corps["error"]
     assert _etat(articles) == (0, 0, [10_000] * 3)
     verifier_registre(*articles)
     # The retry, on a fresh connection, records everything once.
@@ -233,8 +226,7 @@ def test_32_terminaux_synchronisent_dans_une_boutique_sans_interblocage_visible(
                         # Half numbered by the terminal, half by the server (concurrent numbering).
                         **({"numero_facture": f"T{i}-L{n}-V{v}"} if v % 2 else {"uuid": f"T{i}-L{n}-V{v}"}),
                         "lignes": [
-                            {"article_id": a.pk, "quantite": 1, "prix_unitaire": 100}
-                            for a in ordres[(i + v) % 3]
+                            {"article_id": a.pk, "quantite": 1, "prix_unitaire": 100} for a in ordres[(i + v) % 3]
                         ],
                     }
                     for v in range(6)
@@ -262,10 +254,6 @@ def test_32_terminaux_synchronisent_dans_une_boutique_sans_interblocage_visible(
     verifier_registre(*articles)
     b = Boutique.objects.get(pk=boutique.pk)
     motif = re.compile(rf"^{re.escape(b.prefixe_facture)}-{re.escape(b.code)}-\d{{6}}-(\d{{5}})$")
-    serveur = sorted(
-        int(m[1]) for n in Vente.objects.values_list("numero_facture", flat=True) if (m := motif.match(n))
-    )
+    serveur = sorted(int(m[1]) for n in Vente.objects.values_list("numero_facture", flat=True) if (m := motif.match(n)))
     assert serveur == list(range(1, 32 * 3 * 3 + 1))
-    assert (
-        sum(SequenceFacture.objects.filter(boutique=b).values_list("dernier_numero", flat=True)) == 32 * 3 * 3
-    )
+    assert sum(SequenceFacture.objects.filter(boutique=b).values_list("dernier_numero", flat=True)) == 32 * 3 * 3

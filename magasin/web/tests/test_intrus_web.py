@@ -40,11 +40,7 @@ def _etat_b(b) -> tuple:  # type: ignore[no-untyped-def]
     return (
         list(Vente.objects.filter(boutique=b).values_list("pk", "statut")),
         list(VenteQuarantaine.objects.filter(boutique=b).values_list("pk", "statut")),
-        list(
-            Article.objects.filter(boutique=b).values_list(
-                "pk", "nom", "prix_vente", "quantite_stock", "est_actif"
-            )
-        ),
+        list(Article.objects.filter(boutique=b).values_list("pk", "nom", "prix_vente", "quantite_stock", "est_actif")),
         MouvementStock.objects.filter(boutique=b).count(),
         list(b.terminaux.values_list("pk", "est_actif", "jeton_hash")) if hasattr(b, "terminaux") else None,
     )

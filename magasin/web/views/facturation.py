@@ -46,14 +46,9 @@ def facturation(request: HttpRequest) -> HttpResponse:
     lignes: list[dict[str, Any]] = []
     brutes: list[dict[str, Any]] = []
     connus = {
-        a.pk: a
-        for a in articles_de_boutiques(boutiques=[boutique]).filter(
-            pk__in=[int(i) for i in ids if i.isdigit()]
-        )
+        a.pk: a for a in articles_de_boutiques(boutiques=[boutique]).filter(pk__in=[int(i) for i in ids if i.isdigit()])
     }
-    for _i, (article_id, quantite, prix_unitaire) in enumerate(
-        zip(ids, quantites, prix, strict=False)
-    ):
+    for _i, (article_id, quantite, prix_unitaire) in enumerate(zip(ids, quantites, prix, strict=False)):
         ligne: dict[str, Any] = {
             "article": connus.get(int(article_id)) if article_id.isdigit() else None,
             "article_id": article_id,

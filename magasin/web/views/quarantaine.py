@@ -23,9 +23,7 @@ from magasin.web.filtres import Filtres, paginer
 def quarantaine(request: HttpRequest) -> HttpResponse:
     boutiques, choisie = boutiques_filtrees(request)
     f = Filtres(request)
-    statut = f.choix("statut", StatutQuarantaine.choices) if "statut" in request.GET else (
-        StatutQuarantaine.EN_ATTENTE
-    )
+    statut = f.choix("statut", StatutQuarantaine.choices) if "statut" in request.GET else (StatutQuarantaine.EN_ATTENTE)
     qs = quarantaine_de_boutiques(boutiques=boutiques, statut=statut)
     return render(
         request,
@@ -41,15 +39,11 @@ def quarantaine(request: HttpRequest) -> HttpResponse:
 
 
 def _entree(request: HttpRequest, pk: int) -> VenteQuarantaine:
-    return get_object_or_404(
-        quarantaine_de_boutiques(boutiques=boutiques_visibles(request.user)), pk=pk
-    )
+    return get_object_or_404(quarantaine_de_boutiques(boutiques=boutiques_visibles(request.user)), pk=pk)
 
 
 @login_required
-def quarantaine_detail(
-    request: HttpRequest, pk: int, erreur: ErreurMetier | None = None
-) -> HttpResponse:
+def quarantaine_detail(request: HttpRequest, pk: int, erreur: ErreurMetier | None = None) -> HttpResponse:
     q = _entree(request, pk)
     lignes = q.payload.get("lignes", []) if isinstance(q.payload, dict) else []
     ids = [ligne.get("article_id") for ligne in lignes if isinstance(ligne.get("article_id"), int)]
@@ -91,9 +85,7 @@ def rejeu(request: HttpRequest, pk: int) -> HttpResponse:
 def ecart(request: HttpRequest, pk: int) -> HttpResponse:
     q = _entree(request, pk)
     try:
-        quarantaine_ecarter(
-            quarantaine=q, utilisateur=request.user, motif=request.POST.get("motif", "")
-        )
+        quarantaine_ecarter(quarantaine=q, utilisateur=request.user, motif=request.POST.get("motif", ""))
     except ErreurMetier as erreur:
         return quarantaine_detail(request, pk, erreur=erreur)
     messages.success(request, "Vente écartée : elle reste consultable avec son motif.")

@@ -71,9 +71,7 @@ def _formulaire_stock(
             form.add_error(None, erreur.message)
         else:
             article.refresh_from_db()
-            messages.success(
-                request, f"{titre} enregistrée : {article.nom}, stock {article.quantite_stock}."
-            )
+            messages.success(request, f"{titre} enregistrée : {article.nom}, stock {article.quantite_stock}.")
             return redirect("web:article_detail", pk=article.pk)
     return render(request, "web/stock_form.html", {"form": form, "titre": titre, "aide": aide})
 

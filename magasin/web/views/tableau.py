@@ -28,9 +28,7 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     toutes = list(boutiques_visibles(request.user))
     debut_jour = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     par_boutique = chiffres_par_boutique(boutiques=toutes, date_debut=debut_jour)
-    lignes_jour = [
-        (b, par_boutique.get(b.pk, ChiffresVentes(nombre=0, montant=0))) for b in toutes
-    ]
+    lignes_jour = [(b, par_boutique.get(b.pk, ChiffresVentes(nombre=0, montant=0))) for b in toutes]
     total_jour = ChiffresVentes(
         nombre=sum(c.nombre for _, c in lignes_jour),
         montant=sum((c.montant for _, c in lignes_jour), 0),
@@ -45,9 +43,7 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
         "total_jour": total_jour,
         "graphique": barres_chiffre_affaires(points),
         "total_30j": sum((m for _, m in points), 0),
-        "meilleures": meilleures_ventes(
-            boutiques=boutiques, depuis=debut_jour - timedelta(days=29), limite=10
-        ),
+        "meilleures": meilleures_ventes(boutiques=boutiques, depuis=debut_jour - timedelta(days=29), limite=10),
         "a_zero": a_zero,
         "sous_seuil": sous_seuil,
         "terminaux": terminaux,

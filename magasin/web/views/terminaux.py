@@ -30,9 +30,7 @@ def terminaux(request: HttpRequest) -> HttpResponse:
             "etats": terminaux_etat(boutiques=boutiques),
             "boutiques": boutiques_visibles(request.user),
             "choisie": choisie,
-            "gerees": set(
-                boutiques_avec_role(request.user, Role.GERANT).values_list("pk", flat=True)
-            ),
+            "gerees": set(boutiques_avec_role(request.user, Role.GERANT).values_list("pk", flat=True)),
         },
     )
 
@@ -59,9 +57,7 @@ def terminal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action == "rotation":
         jeton = terminal_rotation_jeton(terminal=terminal)
         # Shown once, on this response only: it is stored hashed.
-        reponse = render(
-            request, "web/terminal_jeton.html", {"terminal": terminal, "jeton": jeton}
-        )
+        reponse = render(request, "web/terminal_jeton.html", {"terminal": terminal, "jeton": jeton})
         reponse["Cache-Control"] = "no-store"
         return reponse
     if action == "revoquer":

@@ -71,9 +71,7 @@ def vente_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/vente_detail.html",
         {
             "vente": vente,
-            "mouvements": mouvements_de_boutique(
-                boutique=vente.boutique, reference_document=vente.numero_facture
-            ),
+            "mouvements": mouvements_de_boutique(boutique=vente.boutique, reference_document=vente.numero_facture),
             "peut_annuler": vente.statut == StatutVente.VALIDEE
             and a_le_role(request.user, vente.boutique, Role.GERANT),
         },
@@ -94,9 +92,7 @@ def vente_annulation(request: HttpRequest, pk: int) -> HttpResponse:
             "web/vente_detail.html",
             {
                 "vente": vente,
-                "mouvements": mouvements_de_boutique(
-                    boutique=vente.boutique, reference_document=vente.numero_facture
-                ),
+                "mouvements": mouvements_de_boutique(boutique=vente.boutique, reference_document=vente.numero_facture),
                 "peut_annuler": vente.statut == StatutVente.VALIDEE
                 and a_le_role(request.user, vente.boutique, Role.GERANT),
                 "erreur_annulation": erreur.message,

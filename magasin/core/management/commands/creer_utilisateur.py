@@ -26,9 +26,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--nom", required=True, help="Identifiant de connexion.")
-        parser.add_argument(
-            "--boutique", help="Code de la boutique (obligatoire sauf --superuser)."
-        )
+        parser.add_argument("--boutique", help="Code de la boutique (obligatoire sauf --superuser).")
         parser.add_argument(
             "--role",
             choices=[r.value for r in Role],
@@ -69,9 +67,7 @@ class Command(BaseCommand):
         try:
             password_validation.validate_password(mot_de_passe)
         except ValidationError as exc:
-            raise CommandError(
-                "Mot de passe refusé : " + " ".join(exc.messages), returncode=STATUT_USAGE
-            ) from exc
+            raise CommandError("Mot de passe refusé : " + " ".join(exc.messages), returncode=STATUT_USAGE) from exc
         try:
             utilisateur = utilisateur_creer(
                 username=options["nom"].strip(),

@@ -51,9 +51,7 @@ class Command(BaseCommand):
             default="Réconciliation du stock (verifier_stock --corriger).",
             help="Motif inscrit sur chaque ajustement.",
         )
-        parser.add_argument(
-            "--utilisateur", default="verifier_stock", help="Signature des ajustements."
-        )
+        parser.add_argument("--utilisateur", default="verifier_stock", help="Signature des ajustements.")
         parser.add_argument("--json", action="store_true", help="Sortie JSON (pour les machines).")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -98,15 +96,11 @@ class Command(BaseCommand):
                 returncode=STATUT_PROBLEME,
             )
 
-    def _texte(
-        self, rapport: RapportStock, corrections: list[dict[str, Any]], *, corriger: bool
-    ) -> str:
+    def _texte(self, rapport: RapportStock, corrections: list[dict[str, Any]], *, corriger: bool) -> str:
         portee = f"boutique {rapport.boutique}" if rapport.boutique else "toutes les boutiques"
         lignes = [
             f"Vérification du stock — {portee} — {rapport.articles_verifies} article(s)",
-            "Mode : correction"
-            if corriger
-            else "Mode : simulation (rien n'est écrit ; --corriger pour écrire)",
+            "Mode : correction" if corriger else "Mode : simulation (rien n'est écrit ; --corriger pour écrire)",
             "",
             f"Dérives stock / registre : {len(rapport.derives)}",
         ]

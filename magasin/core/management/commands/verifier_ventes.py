@@ -31,16 +31,12 @@ class Command(BaseCommand):
             default=3,
             help="Un terminal actif est « silencieux » après ce nombre de jours sans synchro (3).",
         )
-        parser.add_argument(
-            "--limite", type=int, default=LIMITE_EXEMPLES, help="Exemples affichés par constat."
-        )
+        parser.add_argument("--limite", type=int, default=LIMITE_EXEMPLES, help="Exemples affichés par constat.")
         parser.add_argument("--json", action="store_true", help="Sortie JSON (pour les machines).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         boutique = boutique_par_code(options["boutique"])
-        rapport = diagnostic_ventes(
-            boutique=boutique, jours_silence=options["jours"], limite=options["limite"]
-        )
+        rapport = diagnostic_ventes(boutique=boutique, jours_silence=options["jours"], limite=options["limite"])
         if options["json"]:
             self.stdout.write(en_json(rapport.en_json()))
         else:
@@ -61,13 +57,9 @@ class Command(BaseCommand):
             etat = "PROBLÈME" if constat.probleme else "ok"
             lignes.append(f"[{etat}] {constat.titre} : {constat.nombre}")
             if constat.impossible_par_construction:
-                lignes.append(
-                    f"    impossible par construction ({constat.impossible_par_construction})"
-                )
+                lignes.append(f"    impossible par construction ({constat.impossible_par_construction})")
             for element in constat.elements:
-                lignes.append(
-                    "    - " + " ; ".join(f"{k} : {valeur_texte(v)}" for k, v in element.items())
-                )
+                lignes.append("    - " + " ; ".join(f"{k} : {valeur_texte(v)}" for k, v in element.items()))
             if constat.nombre > len(constat.elements):
                 lignes.append(f"    … et {constat.nombre - len(constat.elements)} autre(s)")
             if constat.probleme and constat.conseil:
