@@ -207,6 +207,42 @@ def _ventes_sans_boutique(*, limite: int) -> Constat:
     )
 
 
+def _references_incoherentes(*, boutique: Boutique | None, limite: int) -> Constat:
+    # Lines and ledger rows carry no foreign-key constraint in the database (measured cost,
+    # see the models): their parents must exist and be of the row's own shop.
+    lignes = LigneVente.objects.filter(
+        ~Exists(Vente.objects.filter(pk=OuterRef("vente_id"), boutique_id=OuterRef("boutique_id")))
+        | ~Exists(Article.objects.filter(pk=OuterRef("article_id"), boutique_id=OuterRef("boutique_id")))
+    )
+    mouvements = MouvementStock.objects.filter(
+        ~Exists(Article.objects.filter(pk=OuterRef("article_id"), boutique_id=OuterRef("boutique_id")))
+    )
+    if boutique is not None:
+        lignes = lignes.filter(boutique=boutique)
+        mouvements = mouvements.filter(boutique=boutique)
+    champs = ("pk", "boutique_id", "article_id")
+    nombre_lignes, exemples_lignes = _compter_et_lister(lignes.order_by("pk").values(*champs, "vente_id"), limite)
+    nombre_mvts, exemples_mvts = _compter_et_lister(mouvements.order_by("pk").values(*champs), limite)
+    return Constat(
+        cle="references_incoherentes",
+        titre="Lignes de vente ou mouvements sans parent, ou rattachés à une autre boutique",
+        nombre=nombre_lignes + nombre_mvts,
+        elements=[
+            {"ligne_vente_id": x["pk"], **{k: x[k] for k in ("boutique_id", "vente_id", "article_id")}}
+            for x in exemples_lignes
+        ]
+        + [
+            {"mouvement_id": x["pk"], "boutique_id": x["boutique_id"], "article_id": x["article_id"]}
+            for x in exemples_mvts
+        ],
+        conseil=(
+            "Seuls les services écrivent ces lignes, avec des parents verrouillés : une telle ligne vient "
+            "d'une écriture hors de l'application (SQL à la main, import). Retrouvez son origine avant "
+            "toute correction ; ne supprimez jamais une ligne du grand livre."
+        ),
+    )
+
+
 def _ventes_filtrees(boutique: Boutique | None) -> QuerySet[Vente]:
     qs = Vente.objects.all()
     return qs if boutique is None else qs.filter(boutique=boutique)
@@ -500,6 +536,7 @@ def diagnostic_ventes(
             boutique=boutique, limite=limite, maintenant=maintenant, jours=jours_tentatives
         ),
         _ventes_sans_lignes(boutique=boutique, limite=limite),
+        _references_incoherentes(boutique=boutique, limite=limite),
         _ventes_total_faux(boutique=boutique, limite=limite),
         _numeros_en_double(boutique=boutique, limite=limite),
         _sequences_en_retard(boutique=boutique, limite=limite),

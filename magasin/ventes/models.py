@@ -86,9 +86,13 @@ class Vente(models.Model):
 
 
 class LigneVente(models.Model):
-    vente = models.ForeignKey(Vente, on_delete=models.PROTECT, related_name="lignes")
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="lignes_vente")
-    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="lignes_vente")
+    # No foreign-key constraints in the database for a line's references, for the same measured
+    # reason as the ledger's (MouvementStock): lines are written only by the sale service, with
+    # the sale it has just inserted and articles it holds locked; `verifier_ventes` reports any
+    # orphan or cross-shop line.
+    vente = models.ForeignKey(Vente, on_delete=models.PROTECT, related_name="lignes", db_constraint=False)
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="lignes_vente", db_constraint=False)
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="lignes_vente", db_constraint=False)
     quantite = models.IntegerField()
     prix_unitaire = models.DecimalField(max_digits=14, decimal_places=2)
     total_ligne = models.DecimalField(max_digits=16, decimal_places=2)

@@ -109,6 +109,32 @@ def test_vente_sans_lignes_est_signalee(saine):
     assert element["numero_facture"] == "T-SANS-LIGNES"
 
 
+def test_lignes_et_mouvements_orphelins_ou_d_une_autre_boutique_sont_signales(saine):
+    from magasin.stock.models import MouvementStock
+
+    boutique, terminal, article = saine
+    autre = BoutiqueFactory()
+    article_autre = creer_article(autre, stock=5)
+    ligne = LigneVente.objects.filter(boutique=boutique).first()
+    # Writes from outside the application (no database foreign key on these tables).
+    LigneVente.objects.filter(pk=ligne.pk).update(article=article_autre)
+    mouvement = MouvementStock.objects.filter(boutique=boutique, type_mouvement="VENTE").first()
+    MouvementStock.objects.filter(pk=mouvement.pk).update(article_id=10**12)
+    statut, rapport = commande_json("verifier_ventes")
+    assert statut == 1
+    elements = constats(rapport)["references_incoherentes"]["elements"]
+    assert {
+        "ligne_vente_id": ligne.pk,
+        "boutique_id": boutique.pk,
+        "vente_id": ligne.vente_id,
+        "article_id": article_autre.pk,
+    } in elements
+    assert {"mouvement_id": mouvement.pk, "boutique_id": boutique.pk, "article_id": 10**12} in elements
+    # Narrowed to the other shop: nothing of it is at fault.
+    statut, rapport = commande_json("verifier_ventes", "--boutique", autre.code)
+    assert constats(rapport)["references_incoherentes"]["nombre"] == 0
+
+
 def test_vente_dont_le_total_differe_des_lignes_est_signalee(saine):
     _, terminal, article = saine
     vente = vendre(terminal, article, numero="T-TOTAL", quantite=2).resultats[0].vente
