@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from ninja import NinjaAPI, Router
@@ -129,6 +129,13 @@ def _lire_ventes(request: HttpRequest, terminal: Any) -> list[VenteEntree]:
         raise ErreurMetier(
             CodeErreur.BODY_TOO_LARGE,
             f"Corps de requête trop volumineux (maximum {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} octets).",
+        ) from None
+    except UnreadablePostError:
+        # The terminal dropped the connection mid-body: its problem, not ours, and nothing written.
+        logger.warning("corps incomplet", extra={"terminal": terminal.numero_serie})
+        raise ErreurMetier(
+            CodeErreur.REQUETE_INCOMPLETE,
+            "Corps de requête incomplet (connexion coupée) : rien n'a été écrit, renvoyez l'envoi.",
         ) from None
     try:
         donnees = json.loads(brut, parse_constant=_refuser_constante)

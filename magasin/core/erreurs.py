@@ -23,6 +23,7 @@ class CodeErreur(StrEnum):
     INVALID_DATE = "INVALID_DATE"
     BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
     BODY_TOO_LARGE = "BODY_TOO_LARGE"
+    REQUETE_INCOMPLETE = "REQUETE_INCOMPLETE"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     ERREUR_SERVEUR = "ERREUR_SERVEUR"
@@ -52,6 +53,7 @@ STATUT_HTTP: dict[CodeErreur, int] = {
     CodeErreur.INVALID_DATE: 400,
     CodeErreur.BATCH_TOO_LARGE: 413,
     CodeErreur.BODY_TOO_LARGE: 413,
+    CodeErreur.REQUETE_INCOMPLETE: 400,
     CodeErreur.NOT_FOUND: 404,
     CodeErreur.METHOD_NOT_ALLOWED: 405,
     CodeErreur.ERREUR_SERVEUR: 500,
@@ -80,6 +82,7 @@ DESCRIPTION: dict[CodeErreur, str] = {
     CodeErreur.INVALID_DATE: "Une date ne se lit pas (format ISO 8601 attendu).",
     CodeErreur.BATCH_TOO_LARGE: "Trop de ventes dans un seul envoi.",
     CodeErreur.BODY_TOO_LARGE: "Corps de requête trop volumineux.",
+    CodeErreur.REQUETE_INCOMPLETE: "Corps de requête incomplet (connexion coupée) : rien n'a été écrit.",
     CodeErreur.NOT_FOUND: "Ressource introuvable.",
     CodeErreur.METHOD_NOT_ALLOWED: "Méthode HTTP non permise.",
     CodeErreur.ERREUR_SERVEUR: "Erreur interne : rien n'a été enregistré, renvoyez l'envoi.",

@@ -27,18 +27,15 @@ def mouvements_de_boutique(
     date_fin: datetime | None = None,
     reference_document: str | None = None,
 ) -> QuerySet[MouvementStock]:
-    qs = MouvementStock.objects.filter(boutique=boutique).select_related("article")
-    if article_id is not None:
-        qs = qs.filter(article_id=article_id)
-    if type_mouvement:
-        qs = qs.filter(type_mouvement=type_mouvement)
-    if date_debut is not None:
-        qs = qs.filter(date_mouvement__gte=date_debut)
-    if date_fin is not None:
-        qs = qs.filter(date_mouvement__lte=date_fin)
-    if reference_document:
-        qs = qs.filter(reference_document=reference_document)
-    return qs.order_by("-date_mouvement", "-pk")
+    """One shop's ledger (the terminal API's /mouvements-stock/)."""
+    return mouvements_de_boutiques(
+        boutiques=[boutique],
+        article_id=article_id,
+        type_mouvement=type_mouvement,
+        date_debut=date_debut,
+        date_fin=date_fin,
+        reference_document=reference_document,
+    )
 
 
 # --- Back-office reads ----------------------------------------------------------------------------
@@ -109,8 +106,9 @@ def mouvements_de_boutiques(
     type_mouvement: str | None = None,
     date_debut: datetime | None = None,
     date_fin: datetime | None = None,
+    reference_document: str | None = None,
 ) -> QuerySet[MouvementStock]:
-    """Ledger rows of several shops, with the same filters as the API's /mouvements-stock/."""
+    """Ledger rows of some shops, newest first, with the filters the API and the web offer."""
     qs = MouvementStock.objects.filter(boutique__in=boutiques).select_related("article", "boutique")
     if article_id is not None:
         qs = qs.filter(article_id=article_id)
@@ -120,4 +118,6 @@ def mouvements_de_boutiques(
         qs = qs.filter(date_mouvement__gte=date_debut)
     if date_fin is not None:
         qs = qs.filter(date_mouvement__lte=date_fin)
+    if reference_document:
+        qs = qs.filter(reference_document=reference_document)
     return qs.order_by("-date_mouvement", "-pk")

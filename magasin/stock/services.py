@@ -140,6 +140,15 @@ def registre_ouvrir(
     )
 
 
+def _registre_d_un_article(*, article: Article, utilisateur: str) -> RegistreStock:
+    """Lock the article's shop, then the article (the fixed order), for a one-article change."""
+    boutique = Boutique.objects.select_for_update().get(pk=article.boutique_id)
+    registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
+    if article.pk not in registre.articles:
+        raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable.")
+    return registre
+
+
 def _un_mouvement(
     *,
     article: Article,
@@ -151,10 +160,7 @@ def _un_mouvement(
     verifier: bool,
 ) -> MouvementStock:
     with transaction.atomic():
-        boutique = Boutique.objects.select_for_update().get(pk=article.boutique_id)
-        registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
-        if article.pk not in registre.articles:
-            raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable.")
+        registre = _registre_d_un_article(article=article, utilisateur=utilisateur)
         if verifier and quantite < 0:
             registre.verifier_sorties({article.pk: -quantite})
         mouvement = registre.mouvement(
@@ -230,10 +236,7 @@ def stock_ajuster(*, article: Article, quantite_comptee: int, utilisateur: str, 
     if not motif.strip():
         raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de l'ajustement.")
     with transaction.atomic():
-        boutique = Boutique.objects.select_for_update().get(pk=article.boutique_id)
-        registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
-        if article.pk not in registre.articles:
-            raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable.")
+        registre = _registre_d_un_article(article=article, utilisateur=utilisateur)
         ecart = quantite_comptee - registre.disponible(article.pk)
         mouvement = None
         if ecart:
@@ -332,10 +335,7 @@ def stock_corriger_derive(*, article: Article, utilisateur: str, motif: str) -> 
     if not motif.strip():
         raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de la correction.")
     with transaction.atomic():
-        boutique = Boutique.objects.select_for_update().get(pk=article.boutique_id)
-        registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
-        if article.pk not in registre.articles:
-            raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable.")
+        registre = _registre_d_un_article(article=article, utilisateur=utilisateur)
         # Read under the locks: no writer of this shop can add a movement meanwhile.
         somme = MouvementStock.objects.filter(article_id=article.pk).aggregate(s=Sum("quantite"))["s"] or 0
         stock = registre.disponible(article.pk)

@@ -458,3 +458,33 @@ def test_numero_et_uuid_nuls_ou_vides_sont_absents(monde: Monde):
     assert d["details"]["creees"][0]["uuid"] is None
     r = monde.poste.sync([vente("x" * 101, (monde.article.pk, 1, 10))])
     assert (r.status_code, r.json()["code"]) == (400, "INVALID_PAYLOAD")
+
+
+@pytest.mark.parametrize("methode", ["put", "patch", "delete", "get"])
+def test_mauvaise_methode_405_au_format_json(monde: Monde, methode: str):
+    r = getattr(monde.poste.client, methode)("/api/v2/simple/ventes/sync", headers=monde.poste.entetes)
+    assert r.status_code == 405
+    assert r.json()["code"] == "METHOD_NOT_ALLOWED" and r.json()["success"] is False
+    assert "POST" in r["Allow"]
+
+
+class _CorpsCoupe:
+    """A request body whose connection drops after a few bytes."""
+
+    def read(self, *args: object) -> bytes:
+        raise OSError("connection reset by peer")
+
+    readline = read
+
+
+def test_connexion_coupee_pendant_le_corps_400_et_rien_d_ecrit(monde: Monde):
+    r = monde.poste.client.generic(
+        "POST",
+        "/api/v2/simple/ventes/sync",
+        data=b"[" + b" " * 100,
+        content_type="application/json",
+        headers=monde.poste.entetes,
+        **{"wsgi.input": _CorpsCoupe()},
+    )
+    assert (r.status_code, r.json()["code"]) == (400, "REQUETE_INCOMPLETE")
+    assert not Vente.objects.exists()

@@ -112,7 +112,7 @@ def test_vente_sans_lignes_est_signalee(saine):
 def test_lignes_et_mouvements_orphelins_ou_d_une_autre_boutique_sont_signales(saine):
     from magasin.stock.models import MouvementStock
 
-    boutique, terminal, article = saine
+    boutique, _terminal, _article = saine
     autre = BoutiqueFactory()
     article_autre = creer_article(autre, stock=5)
     ligne = LigneVente.objects.filter(boutique=boutique).first()

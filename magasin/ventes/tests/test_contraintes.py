@@ -109,4 +109,3 @@ def test_l_historique_ne_peut_etre_supprime_en_cascade():
     article = creer_article(boutique, stock=3)
     with pytest.raises(ProtectedError):
         article.delete()
-
