@@ -28,4 +28,5 @@ def boutiques_filtrees(request: HttpRequest) -> tuple[QuerySet[Boutique], Boutiq
         boutique = visibles.get(pk=int(brut))
     except (ValueError, Boutique.DoesNotExist):
         raise Http404("Boutique introuvable") from None
+    request.magasin_boutique = boutique  # type: ignore[attr-defined]  # the request log names it
     return Boutique.objects.filter(pk=boutique.pk), boutique

@@ -93,6 +93,18 @@ def test_requete_d_un_utilisateur_porte_son_nom(journal):
     assert ligne["utilisateur"] == "patronne" and ligne["terminal"] is None
 
 
+def test_page_web_d_une_boutique_porte_la_boutique(journal):
+    from magasin.boutiques.models import Role
+    from magasin.boutiques.tests.factories import MembreFactory
+
+    membre = MembreFactory(role=Role.GERANT)
+    client = Client()
+    client.force_login(membre.utilisateur)
+    assert client.get("/ventes/", {"boutique": membre.boutique.pk}).status_code == 200
+    (ligne,) = journal.requetes()
+    assert (ligne["utilisateur"], ligne["boutique"]) == (membre.utilisateur.username, membre.boutique.code)
+
+
 def test_x_request_id_entrant_garde_s_il_est_sain_remplace_sinon(journal):
     client = Client()
     assert client.get("/healthz", headers={"X-Request-ID": "lb-1234abcd"}).headers["X-Request-ID"] == "lb-1234abcd"
