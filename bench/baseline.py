@@ -29,7 +29,7 @@ def synchroniser_baseline(*, terminal: Terminal, ventes_data: list[dict[str, Any
     ventes_creees: list[dict[str, Any]] = []
     ventes_erreurs: list[dict[str, Any]] = []
     for index, vente_data in enumerate(ventes_data):
-        numero_facture = vente_data.get("numero_facture")
+        numero_facture: Any = vente_data.get("numero_facture")
         try:
             with transaction.atomic():
                 if Vente.objects.filter(numero_facture=numero_facture, boutique=boutique).exists():

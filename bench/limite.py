@@ -51,7 +51,7 @@ def copier_ventes(
     maintenant = datetime.now(UTC)
     prefixe = f"LIM{time.time_ns() % 10**9}"
     with psycopg.connect(_conninfo(url)) as cx:
-        stocks = dict(
+        stocks: dict[Any, Any] = dict(
             cx.execute(  # type: ignore[arg-type]
                 "SELECT id, quantite_stock FROM stock_article WHERE boutique_id = %s", [boutique_id]
             ).fetchall()
@@ -67,7 +67,7 @@ def copier_ventes(
                     for i in range(ventes):
                         vid = premier + i
                         numero = f"{prefixe}-{i:07d}"
-                        total = 0
+                        total: float = 0
                         for article_id, prix in rng.sample(articles, 3):
                             q = rng.randint(1, 3)
                             total_ligne = float(prix) * q
@@ -133,7 +133,7 @@ def charger_registre(url: str, *, boutique_id: int, articles: list[int], mouveme
     pas = timedelta(days=365) / max(mouvements, 1)
     debut = time.perf_counter()
     with psycopg.connect(_conninfo(url)) as cx, cx.transaction():
-        stocks = dict(
+        stocks: dict[Any, Any] = dict(
             cx.execute("SELECT id, quantite_stock FROM stock_article WHERE boutique_id = %s", [boutique_id]).fetchall()
         )
         with cx.cursor() as cur:

@@ -12,6 +12,7 @@ import io
 import os
 import pstats
 import time
+from typing import Any
 
 from bench.charge import CHEMIN_MAGASIN, lots_prepares
 from bench.commun import creer_base, peupler, preparer_django
@@ -24,7 +25,9 @@ def profiler(*, taille: int = 500, lignes: int = 30, neuve: bool = False) -> tup
 
     (terminal,) = peupler(prefixe=f"PRF{time.time_ns() % 10**8}", boutiques=1, terminaux=1)
     lots = lots_prepares(terminal, prefixe="profil", taille_lot=taille, nombre_lots=4, graine=7)
-    entetes = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in terminal.entetes().items() if k != "Content-Type"}
+    entetes: dict[str, Any] = {
+        f"HTTP_{k.upper().replace('-', '_')}": v for k, v in terminal.entetes().items() if k != "Content-Type"
+    }
     client = Client(HTTP_HOST="127.0.0.1")
 
     def envoyer(corps: bytes) -> None:

@@ -144,7 +144,7 @@ def _terminaux_inactifs_qui_appellent(
     )
     if boutique is not None:
         qs = qs.filter(Q(boutique=boutique) | Q(terminal__boutique=boutique))
-    qs = qs.order_by("-derniere_tentative").values(
+    valeurs = qs.order_by("-derniere_tentative").values(
         "terminal_id",
         "terminal__numero_serie",
         "terminal__nom_terminal",
@@ -153,7 +153,7 @@ def _terminaux_inactifs_qui_appellent(
         "premiere_tentative",
         "derniere_tentative",
     )
-    nombre, lignes = _compter_et_lister(qs, limite)
+    nombre, lignes = _compter_et_lister(valeurs, limite)
     return Constat(
         cle="terminaux_inactifs_qui_synchronisent",
         titre=f"Terminaux désactivés qui essaient encore de synchroniser ({jours} derniers jours)",
@@ -486,12 +486,12 @@ def _terminaux_silencieux(*, boutique: Boutique | None, limite: int, maintenant:
     qs = Terminal.objects.filter(est_actif=True, boutique__isnull=False, boutique__est_active=True)
     if boutique is not None:
         qs = qs.filter(boutique=boutique)
-    qs = (
+    valeurs = (
         qs.filter(Q(derniere_synchro__lt=seuil) | Q(derniere_synchro__isnull=True, date_creation__lt=seuil))
         .order_by(F("derniere_synchro").asc(nulls_first=True), "numero_serie")
         .values("pk", "numero_serie", "nom_terminal", "boutique__code", "derniere_synchro")
     )
-    nombre, lignes = _compter_et_lister(qs, limite)
+    nombre, lignes = _compter_et_lister(valeurs, limite)
     return Constat(
         cle="terminaux_silencieux",
         titre=f"Terminaux actifs sans synchronisation depuis plus de {jours} jours",

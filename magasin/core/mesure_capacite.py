@@ -14,6 +14,7 @@ import statistics
 import sys
 import time
 from decimal import Decimal
+from typing import Any, cast
 
 
 def main(lots: int = 40, ventes_par_lot: int = 50, lignes_par_vente: int = 3) -> None:
@@ -49,7 +50,7 @@ def main(lots: int = 40, ventes_par_lot: int = 50, lignes_par_vente: int = 3) ->
         ventes = []
         for v in range(ventes_par_lot):
             sequence += 1
-            lignes = [
+            lignes: list[Any] = [  # validated by VenteEntree
                 {
                     "article_id": articles[(v + k * 7 + lot) % len(articles)].pk,
                     "quantite": 1 + k,
@@ -65,7 +66,7 @@ def main(lots: int = 40, ventes_par_lot: int = 50, lignes_par_vente: int = 3) ->
     durees_ms = sorted(d * 1000 for d in durees[2:])  # the first two warm caches up
     p50 = statistics.median(durees_ms)
     p95 = durees_ms[int(len(durees_ms) * 0.95) - 1]
-    print(f"base : {connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}")
+    print(f"base : {connection.vendor} {cast(Any, connection).pg_version if connection.vendor == 'postgresql' else ''}")
     print(f"lots : {lots} × {ventes_par_lot} ventes × {lignes_par_vente} lignes, séquentiels")
     print(f"durée d'un lot : médiane {p50:.0f} ms, p95 {p95:.0f} ms")
     print(f"débit d'un processus : {ventes_par_lot / (p50 / 1000):.0f} ventes/s")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.db import connection, models
 
@@ -52,7 +52,7 @@ def inserer_en_masse(objets: Sequence[M], *, batch_size: int = 1000, avec_ids: b
                 objet.pk = pk
         attributs = [f.attname for f in champs]
         a_choix = {f.attname for f in champs if f.choices}
-        colonnes = ", ".join(qn(f.column) for f in champs)
+        colonnes = ", ".join(qn(cast(str, f.column)) for f in champs)  # concrete: column set
         with curseur.cursor.copy(f"COPY {qn(meta.db_table)} ({colonnes}) FROM STDIN") as copie:
             for objet in objets:
                 valeurs = objet.__dict__

@@ -51,9 +51,9 @@ def facture_pdf(*, vente: Vente) -> bytes:
     pdf.set_font(pdf.police, "B", 16)
     pdf.ecrire(0, 9, boutique.nom, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.police, "", 10)
-    for ligne in (boutique.adresse, boutique.telephone and f"Tél. {boutique.telephone}"):
-        if ligne:
-            pdf.ecrire(0, 5, ligne, new_x="LMARGIN", new_y="NEXT")
+    for ligne_entete in (boutique.adresse, boutique.telephone and f"Tél. {boutique.telephone}"):
+        if ligne_entete:
+            pdf.ecrire(0, 5, ligne_entete, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font(pdf.police, "B", 13)
     pdf.ecrire(0, 8, f"Facture {vente.numero_facture}", new_x="LMARGIN", new_y="NEXT")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, Lag
@@ -154,7 +154,7 @@ def meilleures_ventes(
     *, boutiques: Iterable[Boutique] | QuerySet[Boutique], depuis: datetime, limite: int = 10
 ) -> list[dict[str, Any]]:
     """Best-selling articles by quantity over validated sales since `depuis`."""
-    return list(
+    lignes = (
         LigneVente.objects.filter(
             boutique__in=boutiques, vente__statut=StatutVente.VALIDEE, vente__date_vente__gte=depuis
         )
@@ -162,6 +162,7 @@ def meilleures_ventes(
         .annotate(quantite=Sum("quantite"), montant=Sum("total_ligne"))
         .order_by("-quantite", "article__nom")[:limite]
     )
+    return cast(list[dict[str, Any]], list(lignes))
 
 
 def ventes_detaillees(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> QuerySet[Vente]:

@@ -13,8 +13,9 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, cast
 
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q
@@ -205,7 +206,7 @@ def _enregistrer_lot(
                 .select_related("vente")
                 .prefetch_related(Prefetch("vente__lignes", queryset=LigneVente.objects.select_related("article")))
             ):
-                rejouees[(q.empreinte, q.numero_facture, q.uuid)] = q.vente
+                rejouees[(q.empreinte, q.numero_facture, q.uuid)] = cast(Vente, q.vente)  # filtered vente__isnull=False
 
         resultats: list[ResultatVente] = []
         nouvelles: list[tuple[Vente, list[LigneVente], list[MouvementStock]]] = []
@@ -223,16 +224,16 @@ def _enregistrer_lot(
                     resultat.vente = existante
                     continue
                 quantites: Counter[int] = Counter()
-                for ligne in entree.lignes:
-                    article = registre.article(ligne.article_id)
+                for ligne_entree in entree.lignes:
+                    article = registre.article(ligne_entree.article_id)
                     if article is None or not article.est_actif:
                         # Same words whether the id exists in another shop or nowhere.
                         raise ErreurMetier(
                             CodeErreur.ARTICLE_INTROUVABLE,
-                            f"Article {ligne.article_id} introuvable dans cette boutique.",
-                            article_id=ligne.article_id,
+                            f"Article {ligne_entree.article_id} introuvable dans cette boutique.",
+                            article_id=ligne_entree.article_id,
                         )
-                    quantites[ligne.article_id] += ligne.quantite
+                    quantites[ligne_entree.article_id] += ligne_entree.quantite
                 registre.verifier_sorties(dict(quantites))
             except ErreurMetier as erreur:
                 resultat.erreur = erreur
@@ -252,7 +253,7 @@ def _enregistrer_lot(
                 sequence_terminal=entree.sequence,
                 client_nom=entree.client_nom,
                 client_telephone=entree.client_telephone,
-                cree_par=auteur if auteur is not None and auteur.is_authenticated else None,
+                cree_par=cast(Any, auteur) if auteur is not None and auteur.is_authenticated else None,
             )
             lignes = [
                 LigneVente(
@@ -389,7 +390,7 @@ def _tenir_quarantaine(
     boutique: Boutique,
     terminal: Terminal,
     resultats: list[ResultatVente],
-    maintenant: object,
+    maintenant: datetime,
     quarantaine: bool,
 ) -> None:
     """Keep every refused sale; close pending entries that a resend has now recorded."""
@@ -546,7 +547,9 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
         registre.ecrire()
         verrouillee.statut = StatutVente.ANNULEE
         verrouillee.annulee_le = timezone.now()
-        verrouillee.annulee_par = utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
+        verrouillee.annulee_par = (
+            cast(Any, utilisateur) if utilisateur is not None and utilisateur.is_authenticated else None
+        )
         verrouillee.motif_annulation = motif.strip()
         verrouillee.save(update_fields=["statut", "annulee_le", "annulee_par", "motif_annulation"])
     return verrouillee
@@ -586,7 +589,7 @@ def quarantaine_rejouer(
         else:
             q.statut = StatutQuarantaine.REJOUEE
             q.vente = resultat.vente
-            q.traite_par = utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
+            q.traite_par = cast(Any, utilisateur) if utilisateur is not None and utilisateur.is_authenticated else None
             q.traite_le = timezone.now()
             q.motif_traitement = "Rejouée" + (" avec un numéro du serveur." if renumeroter else ".")
             q.save()
@@ -607,7 +610,7 @@ def quarantaine_ecarter(
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
         q.statut = StatutQuarantaine.ECARTEE
-        q.traite_par = utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
+        q.traite_par = cast(Any, utilisateur) if utilisateur is not None and utilisateur.is_authenticated else None
         q.traite_le = timezone.now()
         q.motif_traitement = motif.strip()
         q.save()

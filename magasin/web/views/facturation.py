@@ -97,8 +97,8 @@ def facturation(request: HttpRequest) -> HttpResponse:
                 else:
                     erreur_generale = f"Champ « {loc[0]} » invalide."
         except ErreurMetier as erreur:
-            article_id = erreur.details.get("article_id")
-            fautives = [ligne for ligne in lignes if ligne["article_id"] == str(article_id)]
+            article_fautif = erreur.details.get("article_id")
+            fautives = [ligne for ligne in lignes if ligne["article_id"] == str(article_fautif)]
             for ligne in fautives:
                 ligne["erreur"] = erreur.message
             if not fautives:

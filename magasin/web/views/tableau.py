@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -28,10 +30,12 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     toutes = list(boutiques_visibles(request.user))
     debut_jour = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     par_boutique = chiffres_par_boutique(boutiques=toutes, date_debut=debut_jour)
-    lignes_jour = [(b, par_boutique.get(b.pk, ChiffresVentes(nombre=0, montant=0))) for b in toutes]
+    # An int 0 where there is no sale, as ever: typed as the field, formatted the same way.
+    zero = cast(Decimal, 0)
+    lignes_jour = [(b, par_boutique.get(b.pk, ChiffresVentes(nombre=0, montant=zero))) for b in toutes]
     total_jour = ChiffresVentes(
         nombre=sum(c.nombre for _, c in lignes_jour),
-        montant=sum((c.montant for _, c in lignes_jour), 0),
+        montant=sum((c.montant for _, c in lignes_jour), zero),
     )
     points = chiffre_affaires_par_jour(boutiques=boutiques, jours=30)
     a_zero, sous_seuil = articles_en_alerte(boutiques=boutiques, limite=20)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from magasin.boutiques.acces import boutiques_visibles, exiger_role
-from magasin.boutiques.models import Role, Terminal
+from magasin.boutiques.models import Boutique, Role, Terminal
 from magasin.boutiques.services import (
     terminal_desactiver,
     terminal_revoquer_jeton,
@@ -41,7 +43,8 @@ def _terminal_gere(request: HttpRequest, pk: int) -> Terminal:
         pk=pk,
         boutique__in=boutiques_visibles(request.user),
     )
-    exiger_role(request.user, terminal.boutique, Role.GERANT)
+    # boutique__in above excludes terminals without a shop.
+    exiger_role(request.user, cast(Boutique, terminal.boutique), Role.GERANT)
     return terminal
 
 

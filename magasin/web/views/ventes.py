@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -39,7 +39,7 @@ def _ventes_filtrees(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def historique(request: HttpRequest) -> HttpResponse:
+def historique(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     qs, filtres, choisie = _ventes_filtrees(request)
     format_ = request.GET.get("format")
     if format_ in {"csv", "xlsx"} and not filtres.erreurs:
