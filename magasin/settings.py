@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from magasin.core.journal import configuration as configuration_journal
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MAGASIN_VAR_DIR", BASE_DIR / "var"))
 
@@ -176,23 +178,13 @@ MAGASIN_SYNC_MAX_VENTES = int(os.environ.get("MAGASIN_SYNC_MAX_VENTES", "500"))
 # A 500-sale batch of generous sales fits well under this; anything larger is refused early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAGASIN_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "magasin.core.journal.FormatJSON"}},
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "formatter": "json",
-            "stream": "ext://sys.stdout",
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
+LOGGING = configuration_journal(
+    os.environ.get("LOG_LEVEL", "INFO"),
+    {
         "django.db.backends": {"level": "WARNING"},
         # JournalRequetes logs every request once; Django's own 4xx lines would repeat it.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "magasin": {"level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": True},
     },
-}
+)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+from magasin.core.journal import configuration
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
@@ -25,21 +27,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "magasin.core.journal.FormatJSON"}},
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "formatter": "json",
-            "stream": "ext://sys.stdout",
-        }
-    },
-    # Gunicorn merges this over its own defaults: the root entry must name our handler.
-    "root": {"handlers": ["stdout"], "level": loglevel.upper()},
-    "loggers": {
+logconfig_dict = configuration(
+    loglevel.upper(),
+    {
         "gunicorn.error": {"handlers": ["stdout"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
     },
-}
+)

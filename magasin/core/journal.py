@@ -6,6 +6,7 @@ import json
 import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 # Attributes every LogRecord has; anything else passed through `extra=` is ours to print.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()) | {"message"}
@@ -44,3 +45,16 @@ class FormatJSON(logging.Formatter):
         if record.exc_info:
             donnees["exc"] = self.formatException(record.exc_info)
         return json.dumps(donnees, ensure_ascii=False, default=str)
+
+
+def configuration(niveau: str, loggers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A `logging.config.dictConfig` writing JSON lines to stdout: Django's and gunicorn's."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "magasin.core.journal.FormatJSON"}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+        # Gunicorn merges its config over its own defaults: the root entry must name our handler.
+        "root": {"handlers": ["stdout"], "level": niveau},
+        "loggers": loggers,
+    }

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q
@@ -96,6 +96,11 @@ class ResultatLot:
     @property
     def doublons(self) -> int:
         return self._compter("already_exists")
+
+
+def _connu(utilisateur: Utilisateur | None) -> Any:
+    """The user to record as author, or None for a trusted caller or an anonymous request."""
+    return utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
 
 
 # --- Identity of a sale -----------------------------------------------------------------------
@@ -192,21 +197,28 @@ def _enregistrer_lot(
                 par_numero[v.numero_facture] = v
                 if v.uuid:
                     par_uuid[v.uuid] = v
-        # A sale replayed from quarantine (maybe under a server number) and sent again by its
-        # terminal is a resend of the sale it became: not a new sale, not a new refusal.
+        # This terminal's quarantine entries for these contents, in one query, keyed by identity
+        # (same content under another uuid or number is another sale):
+        # - replayed ones: a sale replayed from quarantine (maybe under a server number) and sent
+        #   again by its terminal is a resend of the sale it became, not a new sale or refusal;
+        # - pending ones: kept up to date by `_tenir_quarantaine` after the decisions.
         rejouees: dict[tuple[str, str, str], Vente] = {}
-        if terminal is not None and (numeros or uuids):
+        en_attente: dict[tuple[str, str, str], VenteQuarantaine] = {}
+        if terminal is not None:
             for q in (
                 VenteQuarantaine.objects.filter(
                     terminal=terminal,
-                    statut=StatutQuarantaine.REJOUEE,
-                    vente__isnull=False,
+                    statut__in=[StatutQuarantaine.EN_ATTENTE, StatutQuarantaine.REJOUEE],
                     empreinte__in=set(empreintes),
                 )
                 .select_related("vente")
                 .prefetch_related(Prefetch("vente__lignes", queryset=LigneVente.objects.select_related("article")))
             ):
-                rejouees[(q.empreinte, q.numero_facture, q.uuid)] = cast(Vente, q.vente)  # filtered vente__isnull=False
+                cle = (q.empreinte, q.numero_facture, q.uuid)
+                if q.statut == StatutQuarantaine.EN_ATTENTE:
+                    en_attente[cle] = q
+                elif q.vente is not None:
+                    rejouees[cle] = q.vente
 
         resultats: list[ResultatVente] = []
         nouvelles: list[tuple[Vente, list[LigneVente], list[MouvementStock]]] = []
@@ -253,7 +265,7 @@ def _enregistrer_lot(
                 sequence_terminal=entree.sequence,
                 client_nom=entree.client_nom,
                 client_telephone=entree.client_telephone,
-                cree_par=cast(Any, auteur) if auteur is not None and auteur.is_authenticated else None,
+                cree_par=_connu(auteur),
             )
             lignes = [
                 LigneVente(
@@ -321,7 +333,7 @@ def _enregistrer_lot(
         registre.ecrire(avec_ids=False)
 
         if terminal is not None:
-            _tenir_quarantaine(boutique, terminal, resultats, maintenant, quarantaine)
+            _tenir_quarantaine(boutique, terminal, resultats, maintenant, quarantaine, en_attente)
             sequences = [
                 SequenceRecue(
                     terminal=terminal,
@@ -392,16 +404,13 @@ def _tenir_quarantaine(
     resultats: list[ResultatVente],
     maintenant: datetime,
     quarantaine: bool,
+    en_attente: dict[tuple[str, str, str], VenteQuarantaine],
 ) -> None:
-    """Keep every refused sale; close pending entries that a resend has now recorded."""
-    empreintes = {r.empreinte for r in resultats}
-    # Keyed by identity too: same content under another uuid or number is another sale.
-    en_attente: dict[tuple[str, str, str], VenteQuarantaine] = {
-        (q.empreinte, q.numero_facture, q.uuid): q
-        for q in VenteQuarantaine.objects.filter(
-            terminal=terminal, statut=StatutQuarantaine.EN_ATTENTE, empreinte__in=empreintes
-        )
-    }
+    """Keep every refused sale; close pending entries that a resend has now recorded.
+
+    `en_attente` holds the terminal's pending entries for the batch's contents (read under the
+    shop lock at the start of the batch); new entries are added to it as they are made.
+    """
     a_creer: list[VenteQuarantaine] = []
     a_mettre_a_jour: list[VenteQuarantaine] = []
     for r in resultats:
@@ -547,9 +556,7 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
         registre.ecrire()
         verrouillee.statut = StatutVente.ANNULEE
         verrouillee.annulee_le = timezone.now()
-        verrouillee.annulee_par = (
-            cast(Any, utilisateur) if utilisateur is not None and utilisateur.is_authenticated else None
-        )
+        verrouillee.annulee_par = _connu(utilisateur)
         verrouillee.motif_annulation = motif.strip()
         verrouillee.save(update_fields=["statut", "annulee_le", "annulee_par", "motif_annulation"])
     return verrouillee
@@ -589,7 +596,7 @@ def quarantaine_rejouer(
         else:
             q.statut = StatutQuarantaine.REJOUEE
             q.vente = resultat.vente
-            q.traite_par = cast(Any, utilisateur) if utilisateur is not None and utilisateur.is_authenticated else None
+            q.traite_par = _connu(utilisateur)
             q.traite_le = timezone.now()
             q.motif_traitement = "Rejouée" + (" avec un numéro du serveur." if renumeroter else ".")
             q.save()
@@ -610,7 +617,7 @@ def quarantaine_ecarter(
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
         q.statut = StatutQuarantaine.ECARTEE
-        q.traite_par = cast(Any, utilisateur) if utilisateur is not None and utilisateur.is_authenticated else None
+        q.traite_par = _connu(utilisateur)
         q.traite_le = timezone.now()
         q.motif_traitement = motif.strip()
         q.save()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from magasin.boutiques.tests.factories import BoutiqueFactory, creer_terminal
 from magasin.stock.models import MouvementStock
@@ -16,29 +14,9 @@ from magasin.stock.tests.invariants import verifier_registre
 from magasin.ventes.entrees import VenteEntree
 from magasin.ventes.models import Vente
 from magasin.ventes.services import ventes_synchroniser
+from magasin.ventes.tests.fils import en_parallele
 
 pytestmark = [pytest.mark.concurrence, pytest.mark.django_db(transaction=True)]
-
-
-def en_parallele(taches: list[Callable[[], None]]) -> list[BaseException]:
-    erreurs: list[BaseException] = []
-    depart = threading.Barrier(len(taches))
-
-    def executer(tache: Callable[[], None]) -> None:
-        try:
-            depart.wait()
-            tache()
-        except BaseException as exc:
-            erreurs.append(exc)
-        finally:
-            connection.close()
-
-    fils = [threading.Thread(target=executer, args=(t,)) for t in taches]
-    for f in fils:
-        f.start()
-    for f in fils:
-        f.join(timeout=300)
-    return erreurs
 
 
 def test_decrements_concurrents_sur_un_article_aucune_mise_a_jour_perdue():

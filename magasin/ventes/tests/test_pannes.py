@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from magasin.boutiques.models import Boutique
@@ -23,6 +23,7 @@ from magasin.stock.models import Article, MouvementStock
 from magasin.stock.tests.factories import creer_article
 from magasin.stock.tests.invariants import verifier_registre
 from magasin.ventes.models import SequenceFacture, Vente
+from magasin.ventes.tests.fils import en_parallele
 
 from .serveur import gunicorn
 
@@ -181,27 +182,6 @@ def test_connexion_coupee_au_milieu_du_lot_5xx_json_rien_d_ecrit_et_le_renvoi_re
     assert r.status_code == 201 and r.json()["statistiques"]["nouvelles"] == 500
     assert _etat(articles) == (500, 1500, [10_000 - 500] * 3)
     verifier_registre(*articles)
-
-
-def en_parallele(taches: list[Callable[[], None]]) -> list[BaseException]:
-    erreurs: list[BaseException] = []
-    depart = threading.Barrier(len(taches))
-
-    def executer(tache: Callable[[], None]) -> None:
-        try:
-            depart.wait()
-            tache()
-        except BaseException as exc:
-            erreurs.append(exc)
-        finally:
-            connections.close_all()
-
-    fils = [threading.Thread(target=executer, args=(t,)) for t in taches]
-    for f in fils:
-        f.start()
-    for f in fils:
-        f.join(timeout=600)
-    return erreurs
 
 
 def test_32_terminaux_synchronisent_dans_une_boutique_sans_interblocage_visible():
