@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +32,24 @@ def preparer(url: str, *, mouvements: int, ventes: int) -> tuple[TerminalBench, 
         ventes=ventes,
     )
     return terminal, duree
+
+
+def echauffer(*, port: int, terminal: TerminalBench, chemins: list[str], connexions: int = 8) -> None:
+    """Send every request from `connexions` clients at once, so that every gunicorn worker (not
+    only the one that happens to sit in accept()) has opened its database connection and served
+    each endpoint before the clock runs: a cold worker's first request is 5x slower."""
+
+    def client() -> None:
+        c = ClientHTTP(port, terminal.entetes())
+        for chemin in chemins:
+            c.requete("GET", chemin)
+        c.fermer()
+
+    fils = [threading.Thread(target=client) for _ in range(connexions)]
+    for f in fils:
+        f.start()
+    for f in fils:
+        f.join()
 
 
 def mesurer(*, port: int, terminal: TerminalBench, requetes: int = 100) -> list[dict[str, Any]]:
@@ -60,10 +79,9 @@ def mesurer(*, port: int, terminal: TerminalBench, requetes: int = 100) -> list[
         "ventes (100 dernières, lignes)": lambda: "/api/v2/simple/ventes/?limit=100",
         "ventes ?semaine, 100": lambda: f"/api/v2/simple/ventes/?{semaine()}&limit=100",
     }
+    echauffer(port=port, terminal=terminal, chemins=[chemin() for chemin in cas.values() for _ in range(3)])
     lignes = []
     for nom, chemin in cas.items():
-        for _ in range(5):  # warm-up
-            client.requete("GET", chemin())
         latences = []
         for _ in range(requetes):
             c = chemin()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from magasin.boutiques.models import Boutique, Membre, Role, Terminal
+from magasin.core import sql
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 
 PREFIXE_JETON = "mgs_"
@@ -101,9 +103,29 @@ def terminal_authentifier(*, numero_serie: str | None, jeton: str | None) -> Ter
     return terminal
 
 
-def terminal_marquer_synchro(*, terminal: Terminal) -> None:
-    maintenant = timezone.now()
-    Terminal.objects.filter(pk=terminal.pk).update(derniere_synchro=maintenant)
+def boutique_verrouiller(boutique_id: int) -> Boutique:
+    """The shop row, locked until the end of the transaction: the first lock of every writer."""
+    # Once per batch: plain SQL (see magasin.core.sql); raw() still converts each value.
+    boutiques = list(
+        Boutique.objects.raw(
+            f"SELECT * FROM {sql.table(Boutique)} WHERE {sql.colonne(Boutique, 'id')} = %s{sql.pour_mise_a_jour()}",
+            [boutique_id],
+        )
+    )
+    if not boutiques:
+        raise Boutique.DoesNotExist(f"Boutique {boutique_id}")
+    return boutiques[0]
+
+
+def terminal_marquer_synchro(*, terminal: Terminal, moment: datetime | None = None) -> None:
+    """Record a contact from the terminal (every API request, accepted or not)."""
+    maintenant = moment or timezone.now()
+    # Every API request runs this: plain SQL, not an ORM update (see magasin.core.sql).
+    sql.executer(
+        f"UPDATE {sql.table(Terminal)} SET {sql.colonne(Terminal, 'derniere_synchro')} = %s "
+        f"WHERE {sql.colonne(Terminal, 'id')} = %s",
+        [connection.ops.adapt_datetimefield_value(maintenant), terminal.pk],
+    )
     terminal.derniere_synchro = maintenant
 
 

@@ -1,5 +1,8 @@
 """Bulk writes for the sync hot path, without Django's per-value preparation.
 
+`construire` makes the instances these helpers write (a sale, its lines, its ledger rows)
+without `Model.__init__`, which costs more than everything else a batch does in Python.
+
 `bulk_create` and `bulk_update` spend most of a 500-sale batch in Python (preparing ~35,000
 values one by one, and a CASE WHEN per article). On PostgreSQL these helpers send the same
 rows as column arrays in one `INSERT … SELECT FROM unnest(…)` / `UPDATE … FROM unnest(…)`;
@@ -9,16 +12,59 @@ other backends use Django's bulk methods unchanged. Only for models whose fields
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TypeVar, cast
+from functools import cache
+from typing import Any, TypeVar, cast
 
 from django.db import connection, models
+from django.db.models.base import ModelState
 
 from magasin.stock.models import Article
 
 M = TypeVar("M", bound=models.Model)
+
+
+@cache
+def _valeurs_par_defaut(
+    modele: type[models.Model],
+) -> tuple[frozenset[str], dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
+    """(attnames, constant defaults, default factories) of the model's concrete fields: what
+    `Model.__init__` gives a field left out (its default, called when callable, else None or ""
+    as `Field.get_default` decides)."""
+    constantes: dict[str, Any] = {}
+    fabriques: list[tuple[str, Callable[[], Any]]] = []
+    for f in modele._meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            fabriques.append((f.attname, f.default))
+        else:
+            constantes[f.attname] = f.get_default()
+    return frozenset(f.attname for f in modele._meta.concrete_fields), constantes, tuple(fabriques)
+
+
+def construire(modele: type[M], valeurs: dict[str, Any], *, lies: dict[str, models.Model | None] | None = None) -> M:
+    """An unsaved instance of `modele`, like `modele(**valeurs)` but 5x cheaper.
+
+    `valeurs` are keyed by attname (`article_id`, not `article`); fields left out get their
+    default. `lies` pre-fills the related-object cache (`{"article": article}`) so that reading
+    `instance.article` needs no query. No `pre_init`/`post_init` signal is sent: none of our
+    models has a receiver, and these instances are written by `inserer_en_masse`.
+    """
+    attnames, constantes, fabriques = _valeurs_par_defaut(modele)
+    if not valeurs.keys() <= attnames:
+        raise TypeError(f"{modele.__name__}: champs inconnus {sorted(valeurs.keys() - attnames)}")
+    objet = modele.__new__(modele)
+    d = objet.__dict__
+    d.update(constantes)
+    for attname, fabrique in fabriques:
+        d[attname] = fabrique()
+    d.update(valeurs)
+    etat = ModelState()
+    d["_state"] = etat
+    if lies:
+        etat.fields_cache.update(lies)
+    return objet
 
 
 def inserer_en_masse(objets: Sequence[M], *, batch_size: int = 1000, avec_ids: bool = True) -> None:

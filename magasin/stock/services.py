@@ -17,9 +17,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from magasin.boutiques.models import Boutique, PolitiqueStock
+from magasin.core import sql
 from magasin.core.db import exiger_transaction, reessayer_si_interblocage
 from magasin.core.erreurs import CodeErreur, ErreurMetier
-from magasin.stock.insertion import inserer_en_masse, stocks_ecrire
+from magasin.stock.insertion import construire, inserer_en_masse, stocks_ecrire
 from magasin.stock.models import Article, MouvementStock, TypeMouvement
 
 
@@ -86,17 +87,21 @@ class RegistreStock:
         avant = article.quantite_stock
         article.quantite_stock = avant + quantite
         self._touches.add(article_id)
-        mouvement = MouvementStock(
-            article_id=article_id,
-            boutique_id=self.boutique.pk,
-            type_mouvement=type_mouvement,
-            quantite=quantite,
-            stock_avant=avant,
-            stock_apres=article.quantite_stock,
-            reference_document=reference_document[:100],
-            utilisateur=(utilisateur or self.utilisateur)[:150],
-            commentaire=commentaire,
-            date_mouvement=self.moment,
+        mouvement = construire(
+            MouvementStock,
+            {
+                "article_id": article_id,
+                "boutique_id": self.boutique.pk,
+                "type_mouvement": type_mouvement,
+                "quantite": quantite,
+                "stock_avant": avant,
+                "stock_apres": article.quantite_stock,
+                "reference_document": reference_document[:100],
+                "utilisateur": (utilisateur or self.utilisateur)[:150],
+                "commentaire": commentaire,
+                "date_mouvement": self.moment,
+            },
+            lies={"article": article, "boutique": self.boutique},
         )
         self._en_attente.append(mouvement)
         return mouvement
@@ -130,7 +135,14 @@ def registre_ouvrir(
     ids = sorted({int(i) for i in article_ids})
     articles: dict[int, Article] = {}
     if ids:
-        qs = Article.objects.select_for_update().filter(boutique=boutique, pk__in=ids).order_by("pk")
+        # Every batch runs this: plain SQL (see magasin.core.sql); raw() still converts values.
+        pk = sql.colonne(Article, "id")
+        parmi, params = sql.dans(pk, ids)
+        qs = Article.objects.raw(
+            f"SELECT * FROM {sql.table(Article)} WHERE {sql.colonne(Article, 'boutique')} = %s "
+            f"AND {parmi} ORDER BY {pk}{sql.pour_mise_a_jour()}",
+            [boutique.pk, *params],
+        )
         articles = {a.pk: a for a in qs}
     return RegistreStock(
         boutique=boutique,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
@@ -22,6 +22,8 @@ MONTANT_MAX = Decimal("1000000000000")  # 10^12 CDF: more is a typo or an attack
 QUANTITE_MAX = 1_000_000
 LIGNES_MAX = 500
 DATE_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+# Unicode categories Cc (C0, DEL, C1 controls) and Cs (surrogates), as one character class.
+CARACTERE_DE_CONTROLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # Offline terminals' clocks drift; a sale dated more than this in the future is refused.
 AVANCE_HORLOGE_MAX = timedelta(days=2)
 
@@ -84,7 +86,7 @@ class VenteEntree(BaseModel):
     @classmethod
     def _texte_imprimable(cls, valeur: str | None) -> str | None:
         # NUL cannot be stored by PostgreSQL, and no control character belongs on an invoice.
-        if valeur is not None and any(unicodedata.category(c) in ("Cc", "Cs") for c in valeur):
+        if valeur is not None and CARACTERE_DE_CONTROLE.search(valeur):
             raise ValueError("caractère de contrôle interdit")
         return valeur
 

@@ -18,15 +18,17 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, Role, Terminal
+from magasin.boutiques.services import boutique_verrouiller, terminal_marquer_synchro
+from magasin.core import sql
 from magasin.core.db import reessayer_si_interblocage
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.formats import arrondir, montant_chaine
-from magasin.stock.insertion import inserer_en_masse
+from magasin.stock.insertion import construire, inserer_en_masse
 from magasin.stock.models import Article, MouvementStock, TypeMouvement
 from magasin.stock.services import registre_ouvrir
 from magasin.ventes.entrees import VenteEntree
@@ -175,7 +177,7 @@ def _enregistrer_lot(
     signature = terminal.nom_terminal if terminal else nom_auteur(auteur)
     with transaction.atomic():
         # Lock order for every writer of a shop: shop row, then articles by pk.
-        boutique = Boutique.objects.select_for_update().get(pk=boutique_id)
+        boutique = boutique_verrouiller(boutique_id)
         registre = registre_ouvrir(
             boutique=boutique,
             article_ids={lg.article_id for e in entrees for lg in e.lignes},
@@ -183,34 +185,27 @@ def _enregistrer_lot(
             moment=maintenant,
         )
         empreintes = [e.empreinte() for e in entrees]
-        numeros = {e.numero_facture for e in entrees if e.numero_facture}
-        uuids = {e.uuid for e in entrees if e.uuid}
+        deja_vues, en_quarantaine = _deja_connues(boutique, terminal, entrees, empreintes)
         par_numero: dict[str, Vente] = {}
         par_uuid: dict[str, Vente] = {}
-        if numeros or uuids:
-            existantes = (
-                Vente.objects.filter(boutique=boutique)
-                .filter(Q(numero_facture__in=numeros) | Q(uuid__in=uuids))
-                .prefetch_related(Prefetch("lignes", queryset=LigneVente.objects.select_related("article")))
+        if deja_vues:
+            existantes = Vente.objects.filter(pk__in=deja_vues).prefetch_related(
+                Prefetch("lignes", queryset=LigneVente.objects.select_related("article"))
             )
             for v in existantes:
                 par_numero[v.numero_facture] = v
                 if v.uuid:
                     par_uuid[v.uuid] = v
-        # This terminal's quarantine entries for these contents, in one query, keyed by identity
-        # (same content under another uuid or number is another sale):
+        # This terminal's quarantine entries for these contents, keyed by identity (same content
+        # under another uuid or number is another sale):
         # - replayed ones: a sale replayed from quarantine (maybe under a server number) and sent
         #   again by its terminal is a resend of the sale it became, not a new sale or refusal;
         # - pending ones: kept up to date by `_tenir_quarantaine` after the decisions.
         rejouees: dict[tuple[str, str, str], Vente] = {}
         en_attente: dict[tuple[str, str, str], VenteQuarantaine] = {}
-        if terminal is not None:
+        if en_quarantaine:
             for q in (
-                VenteQuarantaine.objects.filter(
-                    terminal=terminal,
-                    statut__in=[StatutQuarantaine.EN_ATTENTE, StatutQuarantaine.REJOUEE],
-                    empreinte__in=set(empreintes),
-                )
+                VenteQuarantaine.objects.filter(pk__in=en_quarantaine)
                 .select_related("vente")
                 .prefetch_related(Prefetch("vente__lignes", queryset=LigneVente.objects.select_related("article")))
             ):
@@ -251,30 +246,39 @@ def _enregistrer_lot(
                 resultat.erreur = erreur
                 continue
 
-            vente = Vente(
-                boutique=boutique,
-                terminal=terminal,
-                numero_facture=entree.numero_facture or "",
-                uuid=entree.uuid,
-                origine=origine,
-                mode_paiement=entree.mode_paiement,
-                paye=entree.paye,
-                date_vente=entree.date_vente or maintenant,
-                date_synchro=maintenant,
-                empreinte=empreinte,
-                sequence_terminal=entree.sequence,
-                client_nom=entree.client_nom,
-                client_telephone=entree.client_telephone,
-                cree_par=_connu(auteur),
+            cree_par = _connu(auteur)
+            vente = construire(
+                Vente,
+                {
+                    "boutique_id": boutique.pk,
+                    "terminal_id": terminal.pk if terminal else None,
+                    "numero_facture": entree.numero_facture or "",
+                    "uuid": entree.uuid,
+                    "origine": origine,
+                    "mode_paiement": entree.mode_paiement,
+                    "paye": entree.paye,
+                    "date_vente": entree.date_vente or maintenant,
+                    "date_synchro": maintenant,
+                    "empreinte": empreinte,
+                    "sequence_terminal": entree.sequence,
+                    "client_nom": entree.client_nom,
+                    "client_telephone": entree.client_telephone,
+                    "cree_par_id": cree_par.pk if cree_par else None,
+                },
+                lies={"boutique": boutique, "terminal": terminal, "cree_par": cree_par},
             )
+            # vente_id is set once the sale has its id (after the bulk insert below).
             lignes = [
-                LigneVente(
-                    vente=vente,
-                    article=registre.articles[lg.article_id],
-                    boutique=boutique,
-                    quantite=lg.quantite,
-                    prix_unitaire=lg.prix_unitaire,
-                    total_ligne=arrondir(lg.prix_unitaire * lg.quantite),
+                construire(
+                    LigneVente,
+                    {
+                        "article_id": lg.article_id,
+                        "boutique_id": boutique.pk,
+                        "quantite": lg.quantite,
+                        "prix_unitaire": lg.prix_unitaire,
+                        "total_ligne": arrondir(lg.prix_unitaire * lg.quantite),
+                    },
+                    lies={"article": registre.articles[lg.article_id], "boutique": boutique, "vente": vente},
                 )
                 for lg in entree.lignes
             ]
@@ -324,7 +328,7 @@ def _enregistrer_lot(
             toutes_lignes = []
             for vente, lignes, _ in nouvelles:
                 for ligne in lignes:
-                    ligne.vente = vente
+                    ligne.vente_id = vente.pk
                     toutes_lignes.append(ligne)
             inserer_en_masse(toutes_lignes, avec_ids=False)
             for vente, lignes, _ in nouvelles:
@@ -349,8 +353,7 @@ def _enregistrer_lot(
             if marquer_synchro:
                 # Last, in the batch's transaction: no commit of its own, and the terminal row
                 # is locked after the shop and its articles, as everywhere.
-                Terminal.objects.filter(pk=terminal.pk).update(derniere_synchro=maintenant)
-                terminal.derniere_synchro = maintenant
+                terminal_marquer_synchro(terminal=terminal, moment=maintenant)
 
     for r in resultats:
         if r.erreur is not None:
@@ -367,6 +370,50 @@ def _enregistrer_lot(
                 },
             )
     return boutique, resultats
+
+
+def _deja_connues(
+    boutique: Boutique, terminal: Terminal | None, entrees: Sequence[VenteEntree], empreintes: list[str]
+) -> tuple[list[int], list[int]]:
+    """(ids of the shop's sales with one of the batch's numbers or uuids, ids of the terminal's
+    pending or replayed quarantine entries with one of the batch's contents), in one query.
+
+    Almost every batch is new sales only: both lists come back empty, and no model is loaded.
+    """
+    numeros = sorted({e.numero_facture for e in entrees if e.numero_facture})
+    uuids = sorted({e.uuid for e in entrees if e.uuid})
+    parties: list[str] = []
+    params: list[Any] = []
+    identites = []
+    for champ, valeurs in (("numero_facture", numeros), ("uuid", uuids)):
+        if valeurs:
+            fragment, valeurs_sql = sql.dans(sql.colonne(Vente, champ), valeurs)
+            identites.append(fragment)
+            params += valeurs_sql
+    if identites:
+        parties.append(
+            f"SELECT 'V', {sql.colonne(Vente, 'id')} FROM {sql.table(Vente)} "
+            f"WHERE {sql.colonne(Vente, 'boutique')} = %s AND ({' OR '.join(identites)})"
+        )
+        params.insert(0, boutique.pk)
+    if terminal is not None and empreintes:
+        contenus = sorted(set(empreintes))
+        q_id, q_terminal, q_statut, q_empreinte = (
+            sql.colonne(VenteQuarantaine, c) for c in ("id", "terminal", "statut", "empreinte")
+        )
+        parmi, valeurs_sql = sql.dans(q_empreinte, contenus)
+        parties.append(
+            f"SELECT 'Q', {q_id} FROM {sql.table(VenteQuarantaine)} WHERE {q_terminal} = %s "
+            f"AND {q_statut} IN (%s, %s) AND {parmi}"
+        )
+        params += [terminal.pk, StatutQuarantaine.EN_ATTENTE.value, StatutQuarantaine.REJOUEE.value, *valeurs_sql]
+    if not parties:
+        return [], []
+    ventes: list[int] = []
+    quarantaine: list[int] = []
+    for genre, pk in sql.lignes(" UNION ALL ".join(parties), params):
+        (ventes if genre == "V" else quarantaine).append(pk)
+    return ventes, quarantaine
 
 
 def _numeroter(boutique: Boutique, ventes: list[Vente], pris: dict[str, Vente]) -> None:
@@ -473,11 +520,17 @@ def _tenir_quarantaine(
 
 
 def statistiques_stock(boutique: Boutique) -> StatistiquesStock:
-    chiffres = Article.objects.filter(boutique=boutique, est_actif=True).aggregate(
-        bas=Count("pk", filter=Q(quantite_stock__lte=F("seuil_alerte"))),
-        zero=Count("pk", filter=Q(quantite_stock__lte=0)),
+    """Active articles of the shop at or under their threshold, and at or under zero."""
+    # Every sync response carries these: plain SQL, not an ORM aggregate (see magasin.core.sql).
+    stock = sql.colonne(Article, "quantite_stock")
+    ((bas, zero),) = sql.lignes(
+        f"SELECT COALESCE(SUM(CASE WHEN {stock} <= {sql.colonne(Article, 'seuil_alerte')} THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN {stock} <= 0 THEN 1 ELSE 0 END), 0) "
+        f"FROM {sql.table(Article)} "
+        f"WHERE {sql.colonne(Article, 'boutique')} = %s AND {sql.colonne(Article, 'est_actif')} = %s",
+        [boutique.pk, True],
     )
-    return StatistiquesStock(articles_stock_bas=chiffres["bas"], articles_stock_zero=chiffres["zero"])
+    return StatistiquesStock(articles_stock_bas=int(bas), articles_stock_zero=int(zero))
 
 
 # --- Public services ------------------------------------------------------------------------------

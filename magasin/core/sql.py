@@ -1,0 +1,59 @@
+"""Hand-written SQL for the few statements every sync request runs, on all three backends.
+
+Why: building and compiling an ORM query costs ~0.5-1 ms of Python, and a sync request runs
+about eight of them; measured (`bench/profil.py`), that was half of a request's fixed CPU.
+These statements are plain SQL-92 (no FILTER, no RETURNING, no ON CONFLICT) so one text runs on
+SQLite, PostgreSQL and MariaDB/MySQL. Model instances still come from Django (`raw()` applies
+each backend's value converters); only the compiling is skipped. Everything else uses the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def table(modele: type[models.Model]) -> str:
+    return connection.ops.quote_name(modele._meta.db_table)
+
+
+def colonne(modele: type[models.Model], champ: str) -> str:
+    column = modele._meta.get_field(champ).column  # type: ignore[union-attr]
+    return connection.ops.quote_name(str(column))
+
+
+def marques(n: int) -> str:
+    """`%s, %s, …` for an IN list of n values (n >= 1)."""
+    if n < 1:
+        raise ValueError("an IN list needs at least one value")
+    return ", ".join(["%s"] * n)
+
+
+def dans(colonne_sql: str, valeurs: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`colonne IN (…)` as (SQL fragment, params). On PostgreSQL `colonne = ANY(%s)` with one
+    array parameter: the statement stays short, so psycopg does not re-parse a long text
+    with hundreds of placeholders at every batch."""
+    if connection.vendor == "postgresql":
+        return f"{colonne_sql} = ANY(%s)", [list(valeurs)]
+    return f"{colonne_sql} IN ({marques(len(valeurs))})", list(valeurs)
+
+
+def pour_mise_a_jour() -> str:
+    """` FOR UPDATE` where the backend locks rows; SQLite locks the whole database when the
+    transaction begins (IMMEDIATE), so it needs none and has no such clause."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def lignes(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as curseur:
+        curseur.execute(sql, list(params))
+        return list(curseur.fetchall())
+
+
+def executer(sql: str, params: Sequence[Any]) -> int:
+    """Run one write statement; the number of rows it touched."""
+    with connection.cursor() as curseur:
+        curseur.execute(sql, list(params))
+        return int(curseur.rowcount)
