@@ -65,9 +65,14 @@ class MouvementStock(models.Model):
     # against the hot article row cut sync throughput by about 3 under concurrency (see
     # docs/PERFORMANCE.md). Rows are only written by the ledger service, with parents it has
     # locked in the same transaction; `verifier_ventes` reports any orphan or cross-shop row.
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="mouvements", db_constraint=False)
+    # Indexed by the composite (article, date) and (boutique, date) indexes, as Vente.boutique.
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, related_name="mouvements", db_constraint=False, db_index=False
+    )
     # Denormalised: isolation filters and future sharding by shop need it on the row itself.
-    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="mouvements", db_constraint=False)
+    boutique = models.ForeignKey(
+        Boutique, on_delete=models.PROTECT, related_name="mouvements", db_constraint=False, db_index=False
+    )
     type_mouvement = models.CharField(max_length=20, choices=TypeMouvement.choices)
     quantite = models.IntegerField(help_text="Négatif pour une sortie, positif pour une entrée")
     stock_avant = models.IntegerField()

@@ -29,8 +29,13 @@ class OrigineVente(models.TextChoices):
 
 class Vente(models.Model):
     # NOT NULL: the original system's "ventes orphelines" cannot exist here.
-    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="ventes")
-    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="ventes")
+    # No single-column index on boutique or terminal: the composite indexes below start with
+    # them and serve the same lookups; every index is one more write per sale (measured: the
+    # five redundant ones on sales, lines and ledger cost 15% of sync throughput).
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="ventes", db_index=False)
+    terminal = models.ForeignKey(
+        Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="ventes", db_index=False
+    )
     numero_facture = models.CharField(max_length=100)
     # NULL, not "": the (boutique, uuid) unique constraint must let sales without uuid coexist.
     uuid = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -48,12 +53,16 @@ class Vente(models.Model):
     sequence_terminal = models.BigIntegerField(null=True, blank=True)
     client_nom = models.CharField(max_length=150, blank=True, default="")
     client_telephone = models.CharField(max_length=40, blank=True, default="")
+    # The two user references are NULL on every terminal sale: indexed by the partial indexes
+    # below, which leave NULLs out. A plain index takes every sale's NULL on one hot right-hand
+    # page (measured: -25% sync throughput with 8 terminals).
     cree_par = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="ventes_creees",
+        db_index=False,
     )
     annulee_le = models.DateTimeField(null=True, blank=True)
     annulee_par = models.ForeignKey(
@@ -62,6 +71,7 @@ class Vente(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ventes_annulees",
+        db_index=False,
     )
     motif_annulation = models.TextField(blank=True, default="")
 
@@ -79,6 +89,10 @@ class Vente(models.Model):
             models.Index(fields=["terminal", "date_vente"], name="vente_terminal_date_idx"),
             models.Index(fields=["boutique", "statut", "date_vente"], name="vente_btq_statut_idx"),
             models.Index(fields=["boutique", "mode_paiement", "date_vente"], name="vente_btq_mode_idx"),
+            # PROTECT checks when a user is deleted. MariaDB/MySQL have no partial index: there
+            # the foreign key's own index stands in (W037 silenced in settings for that reason).
+            models.Index(fields=["cree_par"], condition=Q(cree_par__isnull=False), name="vente_cree_par_idx"),
+            models.Index(fields=["annulee_par"], condition=Q(annulee_par__isnull=False), name="vente_annulee_par_idx"),
         ]
 
     def __str__(self) -> str:
@@ -92,7 +106,10 @@ class LigneVente(models.Model):
     # orphan or cross-shop line.
     vente = models.ForeignKey(Vente, on_delete=models.PROTECT, related_name="lignes", db_constraint=False)
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="lignes_vente", db_constraint=False)
-    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="lignes_vente", db_constraint=False)
+    # Indexed by ligne_btq_article_idx (boutique, article), like Vente.boutique.
+    boutique = models.ForeignKey(
+        Boutique, on_delete=models.PROTECT, related_name="lignes_vente", db_constraint=False, db_index=False
+    )
     quantite = models.IntegerField()
     prix_unitaire = models.DecimalField(max_digits=14, decimal_places=2)
     total_ligne = models.DecimalField(max_digits=16, decimal_places=2)

@@ -109,3 +109,31 @@ def test_l_historique_ne_peut_etre_supprime_en_cascade():
     article = creer_article(boutique, stock=3)
     with pytest.raises(ProtectedError):
         article.delete()
+
+
+@pytest.mark.parametrize("modele", [Vente, LigneVente, MouvementStock])
+def test_tables_chaudes_sans_index_redondant(modele):
+    """Every index is one more write per sale: on the tables a sync appends to, no index may be
+    a leading part of another (that lookup is already served), and the lookups keep theirs."""
+    from django.db import connection
+
+    with connection.cursor() as curseur:
+        contraintes = connection.introspection.get_constraints(curseur, modele._meta.db_table)
+    index = {
+        nom: tuple(c["columns"])
+        for nom, c in contraintes.items()
+        if (c["index"] or c["unique"]) and not c["primary_key"] and c["columns"]
+    }
+    redondants = [
+        (nom, colonnes)
+        for nom, colonnes in index.items()
+        if any(autre != colonnes and autre[: len(colonnes)] == colonnes for autre in index.values())
+    ]
+    assert redondants == []
+    premieres = {colonnes[0] for colonnes in index.values()}
+    assert "boutique_id" in premieres  # isolation filters, PROTECT checks on a shop
+    if modele is Vente:
+        # PROTECT checks when a user is deleted (partial indexes, or MySQL's foreign-key index).
+        assert {"cree_par_id", "annulee_par_id"} <= premieres
+    else:
+        assert "article_id" in premieres  # an article's history, PROTECT checks on an article
