@@ -1,8 +1,10 @@
-"""WSGI entry point of the benchmark server (`gunicorn bench.wsgi:application`)."""
+"""WSGI entry point of the benchmark server (`gunicorn bench.wsgi:application`): Magasin's own
+entry point, on the benchmark settings (Magasin + the baseline view)."""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.reglages")
-application = get_wsgi_application()
+
+from magasin.wsgi import application
+
+__all__ = ["application"]
