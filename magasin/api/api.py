@@ -43,7 +43,7 @@ from magasin.stock.models import TypeMouvement
 from magasin.stock.selectors import articles_de_boutique, mouvements_de_boutique
 from magasin.ventes.entrees import VenteEntree
 from magasin.ventes.models import ModePaiement, StatutVente
-from magasin.ventes.selectors import sequence_max, sequences_manquantes, ventes_de_boutiques
+from magasin.ventes.selectors import sequence_max, sequences_manquantes, ventes_avec_lignes, ventes_de_boutiques
 from magasin.ventes.services import ventes_synchroniser
 
 logger = logging.getLogger("magasin.api")
@@ -414,9 +414,8 @@ def ventes(
         date_fin=_date(date_fin, "date_fin", fin=True),
         mode_paiement=_choix(mode_paiement, "mode_paiement", list(ModePaiement.values)),
         statut=_choix(statut, "statut", list(StatutVente.values)),
-        avec_lignes=True,
     )
-    donnees = [rendu.vente_json(v) for v in qs[: _limite(limit)]]
+    donnees = [rendu.vente_json(v, lignes) for v, lignes in ventes_avec_lignes(qs, limite=_limite(limit))]
     return repondre(
         {
             "success": True,

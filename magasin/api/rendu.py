@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from magasin.boutiques.models import Boutique, Terminal
 from magasin.core.formats import montant_chaine
 from magasin.stock.models import Article, MouvementStock
-from magasin.ventes.models import Vente
+from magasin.ventes.models import LigneVente
 from magasin.ventes.services import MESSAGE_DOUBLON, ResultatLot, ResultatVente
 
 
-def ligne_json(ligne: Any) -> dict[str, Any]:
+def ligne_json(
+    *,
+    article_id: int,
+    article_nom: str,
+    article_code: str,
+    quantite: int,
+    prix_unitaire: Decimal,
+    total_ligne: Decimal,
+) -> dict[str, Any]:
+    """A sale line as the terminals read it, from a `LigneVente` (`_ligne_de_modele`) or from
+    the plain values of `ventes_avec_lignes`."""
     return {
-        "article_id": ligne.article_id,
-        "article_nom": ligne.article.nom,
-        "article_code": ligne.article.code,
-        "quantite": ligne.quantite,
-        "prix_unitaire": montant_chaine(ligne.prix_unitaire),
-        "total_ligne": montant_chaine(ligne.total_ligne),
+        "article_id": article_id,
+        "article_nom": article_nom,
+        "article_code": article_code,
+        "quantite": quantite,
+        "prix_unitaire": montant_chaine(prix_unitaire),
+        "total_ligne": montant_chaine(total_ligne),
     }
+
+
+def _ligne_de_modele(ligne: LigneVente) -> dict[str, Any]:
+    return ligne_json(
+        article_id=ligne.article_id,
+        article_nom=ligne.article.nom,
+        article_code=ligne.article.code,
+        quantite=ligne.quantite,
+        prix_unitaire=ligne.prix_unitaire,
+        total_ligne=ligne.total_ligne,
+    )
 
 
 def boutique_json(boutique: Boutique) -> dict[str, Any]:
@@ -45,7 +67,7 @@ def _creee_json(resultat: ResultatVente, boutique: Boutique) -> dict[str, Any]:
         "montant_total": montant_chaine(vente.montant_total),
         "date_vente": vente.date_vente.isoformat(),
         "lignes_count": len(lignes),
-        "lignes": [ligne_json(lg) for lg in lignes],
+        "lignes": [_ligne_de_modele(lg) for lg in lignes],
         "avertissements": resultat.avertissements,
     }
     if resultat.statut == "already_exists":
@@ -122,19 +144,29 @@ def mouvement_json(m: MouvementStock) -> dict[str, Any]:
     }
 
 
-def vente_json(v: Vente) -> dict[str, Any]:
-    lignes = list(v.lignes.all())
+def vente_json(v: dict[str, Any], lignes: list[dict[str, Any]]) -> dict[str, Any]:
+    """A recorded sale, from the plain values of `ventes_avec_lignes`."""
     return {
-        "id": v.pk,
-        "numero_facture": v.numero_facture,
-        "uuid": v.uuid,
-        "terminal_id": v.terminal_id,
-        "date_vente": v.date_vente.isoformat(),
-        "date_synchro": v.date_synchro.isoformat(),
-        "montant_total": montant_chaine(v.montant_total),
-        "mode_paiement": v.mode_paiement,
-        "paye": v.paye,
-        "statut": v.statut,
+        "id": v["id"],
+        "numero_facture": v["numero_facture"],
+        "uuid": v["uuid"],
+        "terminal_id": v["terminal_id"],
+        "date_vente": v["date_vente"].isoformat(),
+        "date_synchro": v["date_synchro"].isoformat(),
+        "montant_total": montant_chaine(v["montant_total"]),
+        "mode_paiement": v["mode_paiement"],
+        "paye": v["paye"],
+        "statut": v["statut"],
         "lignes_count": len(lignes),
-        "lignes": [ligne_json(lg) for lg in lignes],
+        "lignes": [
+            ligne_json(
+                article_id=lg["article_id"],
+                article_nom=lg["article__nom"],
+                article_code=lg["article__code"],
+                quantite=lg["quantite"],
+                prix_unitaire=lg["prix_unitaire"],
+                total_ligne=lg["total_ligne"],
+            )
+            for lg in lignes
+        ],
     }
