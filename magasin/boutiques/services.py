@@ -86,11 +86,13 @@ def terminal_authentifier(*, numero_serie: str | None, jeton: str | None) -> Ter
     """The terminal a request speaks for, or the error the API must answer."""
     if not numero_serie or not numero_serie.strip():
         raise ErreurMetier(CodeErreur.MISSING_SERIAL, "Header X-Device-Serial requis")
-    terminal = (
+    # numero_serie is unique: no ordering to compile (first() would sort by the model's).
+    trouves = list(
         Terminal.objects.select_related("boutique")
         .filter(numero_serie=numero_serie.strip()[:100], est_actif=True)
-        .first()
+        .order_by()[:1]
     )
+    terminal = trouves[0] if trouves else None
     if terminal is None:
         raise ErreurMetier(CodeErreur.TERMINAL_NOT_FOUND, "Terminal non trouvé ou inactif")
     if not terminal.serie_seule and not jeton_valide(terminal, jeton):

@@ -9,7 +9,7 @@ each backend's value converters); only the compiling is skipped. Everything else
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -36,8 +36,17 @@ def dans(colonne_sql: str, valeurs: Sequence[Any]) -> tuple[str, list[Any]]:
     array parameter: the statement stays short, so psycopg does not re-parse a long text
     with hundreds of placeholders at every batch."""
     if connection.vendor == "postgresql":
+        if all(type(v) is int for v in valeurs):
+            return f"{colonne_sql} = ANY(%s::bigint[])", [tableau_entiers(valeurs)]
         return f"{colonne_sql} = ANY(%s)", [list(valeurs)]
     return f"{colonne_sql} IN ({marques(len(valeurs))})", list(valeurs)
+
+
+def tableau_entiers(valeurs: Iterable[int]) -> str:
+    """A PostgreSQL array literal (`{1,2,3}`) of integers, passed as one text parameter and cast
+    in the statement: psycopg renders a Python list element by element in Python, which on a
+    batch's few hundred ids cost more than the statement itself."""
+    return "{" + ",".join(map(str, valeurs)) + "}"
 
 
 def pour_mise_a_jour() -> str:

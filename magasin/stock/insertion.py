@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 from django.db import connection, models
 from django.db.models.base import ModelState
 
+from magasin.core import sql
 from magasin.stock.models import Article
 
 M = TypeVar("M", bound=models.Model)
@@ -129,5 +130,9 @@ def stocks_ecrire(articles: Sequence[Article], *, moment: datetime) -> None:
             f"UPDATE {table} SET quantite_stock = v.q, date_modification = %s "
             "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, q) "
             f"WHERE {table}.id = v.id",
-            [moment, [a.pk for a in articles], [a.quantite_stock for a in articles]],
+            [
+                moment,
+                sql.tableau_entiers(a.pk for a in articles),
+                sql.tableau_entiers(a.quantite_stock for a in articles),
+            ],
         )

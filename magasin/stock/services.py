@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from django.db import transaction
 from django.db.models import Sum
@@ -120,6 +121,17 @@ class RegistreStock:
         return mouvements
 
 
+@cache
+def _colonnes_registre() -> str:
+    """Every column but the two timestamps, which no stock decision reads (they stay deferred
+    on the instances): parsing them was a tenth of a sync batch's Python."""
+    return ", ".join(
+        sql.colonne(Article, f.name)
+        for f in Article._meta.concrete_fields
+        if f.name not in ("date_creation", "date_modification")
+    )
+
+
 def registre_ouvrir(
     *,
     boutique: Boutique,
@@ -139,7 +151,7 @@ def registre_ouvrir(
         pk = sql.colonne(Article, "id")
         parmi, params = sql.dans(pk, ids)
         qs = Article.objects.raw(
-            f"SELECT * FROM {sql.table(Article)} WHERE {sql.colonne(Article, 'boutique')} = %s "
+            f"SELECT {_colonnes_registre()} FROM {sql.table(Article)} WHERE {sql.colonne(Article, 'boutique')} = %s "
             f"AND {parmi} ORDER BY {pk}{sql.pour_mise_a_jour()}",
             [boutique.pk, *params],
         )
