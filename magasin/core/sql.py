@@ -10,9 +10,13 @@ each backend's value converters); only the compiling is skipped. Everything else
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db import connection, models
+from django.db.models.base import ModelState
+from django.db.models.sql import Query
+
+M = TypeVar("M", bound=models.Model)
 
 
 def table(modele: type[models.Model]) -> str:
@@ -66,3 +70,35 @@ def executer(sql: str, params: Sequence[Any]) -> int:
     with connection.cursor() as curseur:
         curseur.execute(sql, list(params))
         return int(curseur.rowcount)
+
+
+def colonnes(modele: type[models.Model], champs: Sequence[str]) -> str:
+    """`"a", "b", …`: the columns of `champs`, for a SELECT read by `instances`."""
+    return ", ".join(colonne(modele, champ) for champ in champs)
+
+
+def instances(modele: type[M], sql: str, params: Sequence[Any], *, champs: Sequence[str]) -> list[M]:
+    """Instances of `modele` from a SELECT of exactly the columns of `champs`, in that order.
+
+    Like `raw()`: each backend's converters are applied (SQLite and MySQL hand back ints for
+    booleans, text for decimals), the instances are "from the database" (`adding=False`), and
+    fields left out are deferred (read on first access). Unlike `raw()`, no `Model.__init__`
+    per row: a sync batch locks a hundred articles, and building them was a tenth of its CPU.
+    """
+    champs_modele = [cast("models.Field[Any, Any]", modele._meta.get_field(c)) for c in champs]
+    compilateur = connection.ops.compiler("SQLCompiler")(Query(modele), connection, connection.alias)
+    lignes_lues: Iterable[Any] = lignes(sql, params)
+    convertisseurs = compilateur.get_converters([f.get_col(modele._meta.db_table) for f in champs_modele])
+    if convertisseurs:
+        lignes_lues = compilateur.apply_converters(lignes_lues, convertisseurs)
+    attnames = [f.attname for f in champs_modele]
+    resultat = []
+    for valeurs in lignes_lues:
+        objet = modele.__new__(modele)
+        objet.__dict__.update(zip(attnames, valeurs, strict=True))
+        etat = ModelState()
+        etat.adding = False
+        etat.db = connection.alias
+        objet.__dict__["_state"] = etat
+        resultat.append(objet)
+    return resultat

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 
 from django.db import transaction
 from django.db.models import Sum
@@ -121,15 +120,11 @@ class RegistreStock:
         return mouvements
 
 
-@cache
-def _colonnes_registre() -> str:
-    """Every column but the two timestamps, which no stock decision reads (they stay deferred
-    on the instances): parsing them was a tenth of a sync batch's Python."""
-    return ", ".join(
-        sql.colonne(Article, f.name)
-        for f in Article._meta.concrete_fields
-        if f.name not in ("date_creation", "date_modification")
-    )
+# Every field but the two timestamps, which no stock decision reads (they stay deferred on the
+# instances): parsing them was a tenth of a sync batch's Python.
+_CHAMPS_REGISTRE = tuple(
+    f.name for f in Article._meta.concrete_fields if f.name not in ("date_creation", "date_modification")
+)
 
 
 def registre_ouvrir(
@@ -147,15 +142,17 @@ def registre_ouvrir(
     ids = sorted({int(i) for i in article_ids})
     articles: dict[int, Article] = {}
     if ids:
-        # Every batch runs this: plain SQL (see magasin.core.sql); raw() still converts values.
+        # Every batch runs this: plain SQL, values converted per backend (see magasin.core.sql).
         pk = sql.colonne(Article, "id")
         parmi, params = sql.dans(pk, ids)
-        qs = Article.objects.raw(
-            f"SELECT {_colonnes_registre()} FROM {sql.table(Article)} WHERE {sql.colonne(Article, 'boutique')} = %s "
-            f"AND {parmi} ORDER BY {pk}{sql.pour_mise_a_jour()}",
+        lus = sql.instances(
+            Article,
+            f"SELECT {sql.colonnes(Article, _CHAMPS_REGISTRE)} FROM {sql.table(Article)} "
+            f"WHERE {sql.colonne(Article, 'boutique')} = %s AND {parmi} ORDER BY {pk}{sql.pour_mise_a_jour()}",
             [boutique.pk, *params],
+            champs=_CHAMPS_REGISTRE,
         )
-        articles = {a.pk: a for a in qs}
+        articles = {a.pk: a for a in lus}
     return RegistreStock(
         boutique=boutique,
         articles=articles,

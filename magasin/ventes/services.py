@@ -175,16 +175,13 @@ def _enregistrer_lot(
 ) -> tuple[Boutique, list[ResultatVente]]:
     maintenant = timezone.now()
     signature = terminal.nom_terminal if terminal else nom_auteur(auteur)
+    # Before the locks: other writers of the shop wait for as little as possible.
+    empreintes = [e.empreinte() for e in entrees]
+    article_ids = {lg.article_id for e in entrees for lg in e.lignes}
     with transaction.atomic():
         # Lock order for every writer of a shop: shop row, then articles by pk.
         boutique = boutique_verrouiller(boutique_id)
-        registre = registre_ouvrir(
-            boutique=boutique,
-            article_ids={lg.article_id for e in entrees for lg in e.lignes},
-            utilisateur=signature,
-            moment=maintenant,
-        )
-        empreintes = [e.empreinte() for e in entrees]
+        registre = registre_ouvrir(boutique=boutique, article_ids=article_ids, utilisateur=signature, moment=maintenant)
         deja_vues, en_quarantaine = _deja_connues(boutique, terminal, entrees, empreintes)
         par_numero: dict[str, Vente] = {}
         par_uuid: dict[str, Vente] = {}
