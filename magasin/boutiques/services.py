@@ -82,17 +82,36 @@ def jeton_valide(terminal: Terminal, jeton: str | None) -> bool:
     return hmac.compare_digest(_hacher(jeton), terminal.jeton_hash)
 
 
+_CHAMPS_TERMINAL = tuple(f.name for f in Terminal._meta.concrete_fields)
+_CHAMPS_BOUTIQUE = tuple(f.name for f in Boutique._meta.concrete_fields)
+
+
+def _terminal_actif(numero_serie: str) -> Terminal | None:
+    """The active terminal with this serial, its shop loaded with it (None if it has none)."""
+    # Every API request runs this: plain SQL, one join (see magasin.core.sql).
+    t, b = sql.table(Terminal), sql.table(Boutique)
+    trouves = sql.instances_par_ligne(
+        f"SELECT {sql.colonnes(Terminal, _CHAMPS_TERMINAL, qualifiees=True)}, "
+        f"{sql.colonnes(Boutique, _CHAMPS_BOUTIQUE, qualifiees=True)} "
+        f"FROM {t} LEFT JOIN {b} ON {b}.{sql.colonne(Boutique, 'id')} = {t}.{sql.colonne(Terminal, 'boutique')} "
+        f"WHERE {t}.{sql.colonne(Terminal, 'numero_serie')} = %s AND {t}.{sql.colonne(Terminal, 'est_actif')} = %s",
+        [numero_serie, True],
+        (Terminal, _CHAMPS_TERMINAL),
+        (Boutique, _CHAMPS_BOUTIQUE),
+    )
+    if not trouves:
+        return None
+    terminal, boutique = trouves[0]
+    assert isinstance(terminal, Terminal)
+    terminal._state.fields_cache["boutique"] = boutique
+    return terminal
+
+
 def terminal_authentifier(*, numero_serie: str | None, jeton: str | None) -> Terminal:
     """The terminal a request speaks for, or the error the API must answer."""
     if not numero_serie or not numero_serie.strip():
         raise ErreurMetier(CodeErreur.MISSING_SERIAL, "Header X-Device-Serial requis")
-    # numero_serie is unique: no ordering to compile (first() would sort by the model's).
-    trouves = list(
-        Terminal.objects.select_related("boutique")
-        .filter(numero_serie=numero_serie.strip()[:100], est_actif=True)
-        .order_by()[:1]
-    )
-    terminal = trouves[0] if trouves else None
+    terminal = _terminal_actif(numero_serie.strip()[:100])
     if terminal is None:
         raise ErreurMetier(CodeErreur.TERMINAL_NOT_FOUND, "Terminal non trouvé ou inactif")
     if not terminal.serie_seule and not jeton_valide(terminal, jeton):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar, cast
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.base import ModelState
 from django.db.models.sql import Query
 
@@ -72,33 +72,75 @@ def executer(sql: str, params: Sequence[Any]) -> int:
         return int(curseur.rowcount)
 
 
-def colonnes(modele: type[models.Model], champs: Sequence[str]) -> str:
-    """`"a", "b", …`: the columns of `champs`, for a SELECT read by `instances`."""
-    return ", ".join(colonne(modele, champ) for champ in champs)
+def colonnes(modele: type[models.Model], champs: Sequence[str], *, qualifiees: bool = False) -> str:
+    """`"a", "b", …`: the columns of `champs`, for a SELECT read by `instances`; `qualifiees`
+    prefixes the table (`"t"."a"`) for a join."""
+    prefixe = f"{table(modele)}." if qualifiees else ""
+    return ", ".join(prefixe + colonne(modele, champ) for champ in champs)
 
 
-def instances(modele: type[M], sql: str, params: Sequence[Any], *, champs: Sequence[str]) -> list[M]:
-    """Instances of `modele` from a SELECT of exactly the columns of `champs`, in that order.
+class _Lecteur:
+    """Turns a slice of a row into an instance of one model: the backend's converters, then the
+    values put straight into the instance (no `Model.__init__`)."""
+
+    def __init__(self, modele: type[models.Model], champs: Sequence[str]) -> None:
+        self.modele = modele
+        champs_modele = [cast("models.Field[Any, Any]", modele._meta.get_field(c)) for c in champs]
+        self.attnames = [f.attname for f in champs_modele]
+        self.position_pk = self.attnames.index(modele._meta.pk.attname)  # type: ignore[union-attr]
+        compilateur = connection.ops.compiler("SQLCompiler")(Query(modele), connection, connection.alias)
+        self.convertisseurs = compilateur.get_converters([f.get_col(modele._meta.db_table) for f in champs_modele])
+
+    def instance(self, valeurs: Sequence[Any]) -> models.Model | None:
+        """None when the primary key is NULL (nothing matched a LEFT JOIN)."""
+        if valeurs[self.position_pk] is None:
+            return None
+        if self.convertisseurs:
+            valeurs = list(valeurs)
+            for i, (fonctions, expression) in self.convertisseurs.items():
+                for fonction in fonctions:
+                    valeurs[i] = fonction(valeurs[i], expression, connection)
+        objet = self.modele.__new__(self.modele)
+        objet.__dict__.update(zip(self.attnames, valeurs, strict=True))
+        etat = ModelState()
+        etat.adding = False
+        etat.db = connection.alias
+        objet.__dict__["_state"] = etat
+        return objet
+
+
+def _lecteur(modele: type[models.Model], champs: tuple[str, ...]) -> _Lecteur:
+    # Kept on this thread's connection: its converters are bound to that connection's backend.
+    cx = connections[DEFAULT_DB_ALIAS]
+    lecteurs: dict[tuple[type[models.Model], tuple[str, ...]], _Lecteur] = cx.__dict__.setdefault(
+        "_magasin_lecteurs", {}
+    )
+    if (modele, champs) not in lecteurs:
+        lecteurs[(modele, champs)] = _Lecteur(modele, champs)
+    return lecteurs[(modele, champs)]
+
+
+def instances_par_ligne(
+    sql: str, params: Sequence[Any], *modeles: tuple[type[models.Model], Sequence[str]]
+) -> list[tuple[models.Model | None, ...]]:
+    """Each row of a SELECT of several models' columns side by side (for each `(modele, champs)`,
+    the columns of `champs` in that order), as one instance per model (None where a LEFT JOIN
+    found nothing).
 
     Like `raw()`: each backend's converters are applied (SQLite and MySQL hand back ints for
     booleans, text for decimals), the instances are "from the database" (`adding=False`), and
     fields left out are deferred (read on first access). Unlike `raw()`, no `Model.__init__`
     per row: a sync batch locks a hundred articles, and building them was a tenth of its CPU.
     """
-    champs_modele = [cast("models.Field[Any, Any]", modele._meta.get_field(c)) for c in champs]
-    compilateur = connection.ops.compiler("SQLCompiler")(Query(modele), connection, connection.alias)
-    lignes_lues: Iterable[Any] = lignes(sql, params)
-    convertisseurs = compilateur.get_converters([f.get_col(modele._meta.db_table) for f in champs_modele])
-    if convertisseurs:
-        lignes_lues = compilateur.apply_converters(lignes_lues, convertisseurs)
-    attnames = [f.attname for f in champs_modele]
-    resultat = []
-    for valeurs in lignes_lues:
-        objet = modele.__new__(modele)
-        objet.__dict__.update(zip(attnames, valeurs, strict=True))
-        etat = ModelState()
-        etat.adding = False
-        etat.db = connection.alias
-        objet.__dict__["_state"] = etat
-        resultat.append(objet)
-    return resultat
+    lecteurs = [_lecteur(modele, tuple(champs)) for modele, champs in modeles]
+    bornes = []
+    debut = 0
+    for lecteur in lecteurs:
+        bornes.append((lecteur, debut, debut + len(lecteur.attnames)))
+        debut += len(lecteur.attnames)
+    return [tuple(lecteur.instance(ligne[d:f]) for lecteur, d, f in bornes) for ligne in lignes(sql, params)]
+
+
+def instances(modele: type[M], sql: str, params: Sequence[Any], *, champs: Sequence[str]) -> list[M]:
+    """`instances_par_ligne` for a SELECT of one model's columns."""
+    return [cast(M, objet) for (objet,) in instances_par_ligne(sql, params, (modele, champs))]
