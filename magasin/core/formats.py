@@ -16,7 +16,7 @@ def arrondir(montant: Decimal) -> Decimal:
 
 def montant_chaine(montant: Decimal) -> str:
     """The API's 2-decimal string: `"50000.00"`."""
-    return f"{arrondir(montant):.2f}"
+    return f"{montant.quantize(CENTIME, rounding=ROUND_HALF_UP):.2f}"  # arrondir(), inlined: hot
 
 
 def montant_affiche(montant: Decimal | None, devise: str = "CDF") -> str:

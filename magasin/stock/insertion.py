@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import Enum
 from functools import cache
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from django.db import connection, models
@@ -62,9 +63,9 @@ def construire(modele: type[M], valeurs: dict[str, Any], *, lies: dict[str, mode
         d[attname] = fabrique()
     d.update(valeurs)
     etat = ModelState()
-    d["_state"] = etat
     if lies:
-        etat.fields_cache.update(lies)
+        etat.fields_cache = dict(lies)
+    d["_state"] = etat
     return objet
 
 
@@ -97,18 +98,20 @@ def inserer_en_masse(objets: Sequence[M], *, batch_size: int = 1000, avec_ids: b
             ids = sorted(ligne[0] for ligne in curseur.fetchall())
             for objet, pk in zip(objets, ids, strict=True):
                 objet.pk = pk
-        attributs = [f.attname for f in champs]
-        a_choix = {f.attname for f in champs if f.choices}
+        noms = [f.attname for f in champs]
+        lire_ligne = itemgetter(*noms) if len(noms) > 1 else (lambda d: (d[noms[0]],))  # one name: no tuple
+        # psycopg would write an Enum member's name: choice fields are written by value.
+        positions_choix = [i for i, f in enumerate(champs) if f.choices]
         colonnes = ", ".join(qn(cast(str, f.column)) for f in champs)  # concrete: column set
         with curseur.cursor.copy(f"COPY {qn(meta.db_table)} ({colonnes}) FROM STDIN") as copie:
             for objet in objets:
-                valeurs = objet.__dict__
-                copie.write_row(
-                    [
-                        valeurs[a].value if a in a_choix and isinstance(valeurs[a], Enum) else valeurs[a]
-                        for a in attributs
-                    ]
-                )
+                ligne = lire_ligne(objet.__dict__)
+                if positions_choix:
+                    ligne = list(ligne)
+                    for i in positions_choix:
+                        if isinstance(ligne[i], Enum):
+                            ligne[i] = ligne[i].value
+                copie.write_row(ligne)
     if avec_ids:
         for objet in objets:
             objet._state.adding = False

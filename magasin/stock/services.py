@@ -40,6 +40,7 @@ class RegistreStock:
         moment: datetime,
     ) -> None:
         self.boutique = boutique
+        self.boutique_id = boutique.pk
         self.articles = articles
         self.utilisateur = utilisateur
         self.moment = moment
@@ -91,7 +92,7 @@ class RegistreStock:
             MouvementStock,
             {
                 "article_id": article_id,
-                "boutique_id": self.boutique.pk,
+                "boutique_id": self.boutique_id,
                 "type_mouvement": type_mouvement,
                 "quantite": quantite,
                 "stock_avant": avant,

@@ -10,7 +10,7 @@ never blocks the others and a sale is all or nothing.
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -182,6 +182,7 @@ def _enregistrer_lot(
         # Lock order for every writer of a shop: shop row, then articles by pk.
         boutique = boutique_verrouiller(boutique_id)
         registre = registre_ouvrir(boutique=boutique, article_ids=article_ids, utilisateur=signature, moment=maintenant)
+        terminal_id = terminal.pk if terminal else None
         deja_vues, en_quarantaine = _deja_connues(boutique, terminal, entrees, empreintes)
         par_numero: dict[str, Vente] = {}
         par_uuid: dict[str, Vente] = {}
@@ -227,7 +228,7 @@ def _enregistrer_lot(
                     resultat.statut = "already_exists"
                     resultat.vente = existante
                     continue
-                quantites: Counter[int] = Counter()
+                quantites: dict[int, int] = {}
                 for ligne_entree in entree.lignes:
                     article = registre.article(ligne_entree.article_id)
                     if article is None or not article.est_actif:
@@ -237,8 +238,10 @@ def _enregistrer_lot(
                             f"Article {ligne_entree.article_id} introuvable dans cette boutique.",
                             article_id=ligne_entree.article_id,
                         )
-                    quantites[ligne_entree.article_id] += ligne_entree.quantite
-                registre.verifier_sorties(dict(quantites))
+                    quantites[ligne_entree.article_id] = (
+                        quantites.get(ligne_entree.article_id, 0) + ligne_entree.quantite
+                    )
+                registre.verifier_sorties(quantites)
             except ErreurMetier as erreur:
                 resultat.erreur = erreur
                 continue
@@ -247,8 +250,8 @@ def _enregistrer_lot(
             vente = construire(
                 Vente,
                 {
-                    "boutique_id": boutique.pk,
-                    "terminal_id": terminal.pk if terminal else None,
+                    "boutique_id": boutique_id,
+                    "terminal_id": terminal_id,
                     "numero_facture": entree.numero_facture or "",
                     "uuid": entree.uuid,
                     "origine": origine,
@@ -270,7 +273,7 @@ def _enregistrer_lot(
                     LigneVente,
                     {
                         "article_id": lg.article_id,
-                        "boutique_id": boutique.pk,
+                        "boutique_id": boutique_id,
                         "quantite": lg.quantite,
                         "prix_unitaire": lg.prix_unitaire,
                         "total_ligne": arrondir(lg.prix_unitaire * lg.quantite),
