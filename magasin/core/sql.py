@@ -2,9 +2,11 @@
 
 Why: building and compiling an ORM query costs ~0.5-1 ms of Python, and a sync request runs
 about eight of them; measured (`bench/profil.py`), that was half of a request's fixed CPU.
-These statements are plain SQL-92 (no FILTER, no RETURNING, no ON CONFLICT) so one text runs on
-SQLite, PostgreSQL and MariaDB/MySQL. Model instances still come from Django (`raw()` applies
-each backend's value converters); only the compiling is skipped. Everything else uses the ORM.
+These statements are plain SQL (no FILTER, no RETURNING, no ON CONFLICT) so one text runs on
+SQLite, PostgreSQL and MariaDB/MySQL; only `dans` words an IN list differently on PostgreSQL.
+Table and column names come from the models' `_meta`. Instances read back get each backend's
+value converters, as the ORM's do (`tests/test_sql.py` checks it on the three backends); only
+the compiling is skipped. Everything else uses the ORM.
 """
 
 from __future__ import annotations
