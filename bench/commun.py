@@ -45,7 +45,7 @@ def env_serveur(url_base: str, **extra: str) -> dict[str, str]:
 
 def preparer_django(url_base: str | None = None) -> str:
     """Configure and set up Django in this process on the benchmark database; return its URL."""
-    url = url_base or os.environ.get("BENCH_DATABASE_URL", URL_DEFAUT)
+    url = url_base or url_bench()
     for cle, valeur in env_serveur(url).items():
         if cle in {
             "DATABASE_URL",
@@ -60,6 +60,19 @@ def preparer_django(url_base: str | None = None) -> str:
     import django
 
     django.setup()
+    return url
+
+
+def url_bench() -> str:
+    """The benchmark database: BENCH_DATABASE_URL, else PostgreSQL `magasin_bench` on 127.0.0.1."""
+    return os.environ.get("BENCH_DATABASE_URL", URL_DEFAUT)
+
+
+def base_existante() -> str:
+    """Migrate the benchmark database (kept if it exists), set Django up on it; its URL."""
+    url = url_bench()
+    creer_base(url, neuve=False)
+    preparer_django(url)
     return url
 
 

@@ -9,7 +9,6 @@ one-week window, and the last sales. p50/p95 per endpoint.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import threading
 import time
@@ -18,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bench.charge import ClientHTTP
-from bench.commun import Serveur, TerminalBench, centile, creer_base, peupler, preparer_django
+from bench.commun import Serveur, TerminalBench, base_existante, centile, peupler
 from bench.limite import charger_registre
 
 
@@ -110,9 +109,7 @@ def main() -> None:
     parser.add_argument("--ventes", type=int, default=50_000)
     parser.add_argument("--port", type=int, default=8313)
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/magasin_bench")
-    creer_base(url, neuve=False)
-    preparer_django(url)
+    url = base_existante()
     terminal, duree = preparer(url, mouvements=args.mouvements, ventes=args.ventes)
     print(f"{args.mouvements} mouvements et {args.ventes} ventes chargés par COPY en {duree:.1f} s")
     with Serveur(url, port=args.port) as serveur:

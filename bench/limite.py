@@ -10,7 +10,6 @@ Also used to bulk-load the million ledger rows of the read benchmark (`charger_r
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from bench.commun import creer_base, peupler, preparer_django
+from bench.commun import base_existante, peupler
 
 COLONNES_VENTE = (
     "id, boutique_id, terminal_id, numero_facture, uuid, origine, montant_total, mode_paiement, "
@@ -220,9 +219,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ventes", type=int, default=20_000)
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/magasin_bench")
-    creer_base(url, neuve=False)
-    preparer_django(url)
+    url = base_existante()
     r = mesurer(url, ventes=args.ventes)
     print(f"COPY : {r['ventes_par_s']:.0f} ventes/s ({r['ventes']} ventes en {r['duree_s']} s)")
 

@@ -8,12 +8,11 @@ for a fixed time. Then checks that the numbers taken are 1..N with no gap and no
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 import time
 from typing import Any
 
-from bench.commun import centile, creer_base, preparer_django
+from bench.commun import base_existante, centile
 
 
 def mesurer(*, ecrivains: int = 16, duree_s: float = 5.0) -> dict[str, Any]:
@@ -73,9 +72,7 @@ def main() -> None:
     parser.add_argument("--ecrivains", type=int, default=16)
     parser.add_argument("--duree", type=float, default=5.0)
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/magasin_bench")
-    creer_base(url, neuve=False)
-    preparer_django(url)
+    base_existante()
     r = mesurer(ecrivains=args.ecrivains, duree_s=args.duree)
     print(
         f"{r['numeros_par_s']:.0f} numéros/s avec {r['ecrivains']} écrivains "

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from bench.charge import CHEMIN_MAGASIN, lots_prepares
-from bench.commun import creer_base, peupler, preparer_django
+from bench.commun import base_existante, peupler
 
 
 def profiler(*, taille: int = 500, lignes: int = 30, neuve: bool = False) -> tuple[float, str]:
@@ -67,9 +67,7 @@ def main() -> None:
     parser.add_argument("--lignes", type=int, default=40)
     parser.add_argument("--tri", default="cumulative")
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/magasin_bench")
-    creer_base(url, neuve=False)
-    preparer_django(url)
+    base_existante()
     duree, texte = profiler(taille=args.taille, lignes=args.lignes)
     print(f"lot de {args.taille} ventes : {duree * 1000:.0f} ms sans profileur")
     print(texte)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import lectures, limite, numeros, profil, synchro
-from bench.commun import RACINE, Serveur
+from bench.commun import RACINE, Serveur, url_bench
 
 RESULTATS = RACINE / "bench" / "results"
 CIBLES = {
@@ -129,7 +129,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8310)
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/magasin_bench")
+    url = url_bench()
     debut = time.time()
     terminaux = synchro.preparer(url, neuve=True, terminaux=32)
     resultats: dict[str, Any] = {

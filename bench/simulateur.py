@@ -353,13 +353,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8312)
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
-    import os
 
-    from bench.commun import Serveur, creer_base, peupler, preparer_django
+    from bench.commun import Serveur, base_existante, peupler
 
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/magasin_bench")
-    creer_base(url, neuve=False)
-    preparer_django(url)
+    url = base_existante()
     config = Config(
         terminaux=args.terminaux,
         boutiques=args.boutiques,

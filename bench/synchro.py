@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from bench.charge import CHEMIN_BASELINE, CHEMIN_MAGASIN, jouer, lots_prepares
-from bench.commun import Serveur, TerminalBench, analyser, creer_base, peupler, preparer_django
+from bench.commun import Serveur, TerminalBench, analyser, creer_base, peupler, preparer_django, url_bench
 
 TAILLES = (1, 50, 500)
 CONCURRENCES = (1, 8, 32)
@@ -110,9 +110,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--port", type=int, default=8311)
     args = parser.parse_args()
-    import os
 
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/magasin_bench")
+    url = url_bench()
     tailles = tuple(int(x) for x in args.tailles.split(","))
     concurrences = tuple(int(x) for x in args.terminaux.split(","))
     terminaux = preparer(url, terminaux=max(concurrences))

@@ -126,12 +126,13 @@ def terminal_authentifier(*, numero_serie: str | None, jeton: str | None) -> Ter
 
 def boutique_verrouiller(boutique_id: int) -> Boutique:
     """The shop row, locked until the end of the transaction: the first lock of every writer."""
-    # Once per batch: plain SQL (see magasin.core.sql); raw() still converts each value.
-    boutiques = list(
-        Boutique.objects.raw(
-            f"SELECT * FROM {sql.table(Boutique)} WHERE {sql.colonne(Boutique, 'id')} = %s{sql.pour_mise_a_jour()}",
-            [boutique_id],
-        )
+    # Once per batch: plain SQL, values converted per backend (see magasin.core.sql).
+    boutiques = sql.instances(
+        Boutique,
+        f"SELECT {sql.colonnes(Boutique, _CHAMPS_BOUTIQUE)} FROM {sql.table(Boutique)} "
+        f"WHERE {sql.colonne(Boutique, 'id')} = %s{sql.pour_mise_a_jour()}",
+        [boutique_id],
+        champs=_CHAMPS_BOUTIQUE,
     )
     if not boutiques:
         raise Boutique.DoesNotExist(f"Boutique {boutique_id}")

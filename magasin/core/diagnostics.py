@@ -93,8 +93,10 @@ def _jours(depuis: datetime | None, maintenant: datetime) -> int | None:
     return None if depuis is None else (maintenant - depuis).days
 
 
-def _compter_et_lister(qs: QuerySet[Any], limite: int) -> tuple[int, list[Any]]:
-    return qs.count(), list(qs[:limite])
+def _compter_et_lister(qs: QuerySet[Any], limite: int, **noms: str) -> tuple[int, list[dict[str, Any]]]:
+    """How many rows `qs` (a `.values()` queryset) has, and its first `limite` rows as report
+    elements: each key renamed as `noms` says (`pk="vente_id"`), in the queryset's order."""
+    return qs.count(), [{noms.get(k, k): v for k, v in ligne.items()} for ligne in qs[:limite]]
 
 
 # --- Sales -----------------------------------------------------------------------------------
@@ -116,22 +118,14 @@ def _terminaux_sans_boutique(*, limite: int, maintenant: datetime) -> Constat:
         .order_by("numero_serie")
         .values("pk", "numero_serie", "nom_terminal", "est_actif", "derniere_synchro", "tentatives")
     )
-    nombre, lignes = _compter_et_lister(qs, limite)
+    nombre, elements = _compter_et_lister(
+        qs, limite, pk="terminal_id", nom_terminal="nom", est_actif="actif", tentatives="tentatives_refusees"
+    )
     return Constat(
         cle="terminaux_sans_boutique",
         titre="Terminaux sans boutique (l'API les refuse : NO_BOUTIQUE)",
         nombre=nombre,
-        elements=[
-            {
-                "terminal_id": t["pk"],
-                "numero_serie": t["numero_serie"],
-                "nom": t["nom_terminal"],
-                "actif": t["est_actif"],
-                "derniere_synchro": t["derniere_synchro"],
-                "tentatives_refusees": t["tentatives"],
-            }
-            for t in lignes
-        ],
+        elements=elements,
         conseil="Associez chaque terminal à sa boutique dans l'administration (Terminaux).",
     )
 
@@ -153,23 +147,19 @@ def _terminaux_inactifs_qui_appellent(
         "premiere_tentative",
         "derniere_tentative",
     )
-    nombre, lignes = _compter_et_lister(valeurs, limite)
+    nombre, elements = _compter_et_lister(
+        valeurs,
+        limite,
+        terminal__numero_serie="numero_serie",
+        terminal__nom_terminal="nom",
+        boutique__code="boutique",
+        nombre="tentatives_refusees",
+    )
     return Constat(
         cle="terminaux_inactifs_qui_synchronisent",
         titre=f"Terminaux désactivés qui essaient encore de synchroniser ({jours} derniers jours)",
         nombre=nombre,
-        elements=[
-            {
-                "terminal_id": t["terminal_id"],
-                "numero_serie": t["terminal__numero_serie"],
-                "nom": t["terminal__nom_terminal"],
-                "boutique": t["boutique__code"],
-                "tentatives_refusees": t["nombre"],
-                "premiere_tentative": t["premiere_tentative"],
-                "derniere_tentative": t["derniere_tentative"],
-            }
-            for t in lignes
-        ],
+        elements=elements,
         conseil=(
             "Ses ventes restent sur l'appareil : réactivez le terminal le temps d'une "
             "synchronisation, ou retirez l'appareil du service."
@@ -185,20 +175,12 @@ def _ventes_sans_boutique(*, limite: int) -> Constat:
         .order_by("pk")
         .values("pk", "numero_facture", "boutique_id", "terminal_id")
     )
-    nombre, lignes = _compter_et_lister(qs, limite)
+    nombre, elements = _compter_et_lister(qs, limite, pk="vente_id")
     return Constat(
         cle="ventes_sans_boutique",
         titre="Ventes sans boutique (« ventes orphelines »)",
         nombre=nombre,
-        elements=[
-            {
-                "vente_id": v["pk"],
-                "numero_facture": v["numero_facture"],
-                "boutique_id": v["boutique_id"],
-                "terminal_id": v["terminal_id"],
-            }
-            for v in lignes
-        ],
+        elements=elements,
         impossible_par_construction=(
             "vente.boutique_id est NOT NULL et clé étrangère : seul un import fait contraintes "
             "désactivées peut en introduire ; vérifié quand même."
@@ -220,21 +202,17 @@ def _references_incoherentes(*, boutique: Boutique | None, limite: int) -> Const
     if boutique is not None:
         lignes = lignes.filter(boutique=boutique)
         mouvements = mouvements.filter(boutique=boutique)
-    champs = ("pk", "boutique_id", "article_id")
-    nombre_lignes, exemples_lignes = _compter_et_lister(lignes.order_by("pk").values(*champs, "vente_id"), limite)
-    nombre_mvts, exemples_mvts = _compter_et_lister(mouvements.order_by("pk").values(*champs), limite)
+    nombre_lignes, exemples_lignes = _compter_et_lister(
+        lignes.order_by("pk").values("pk", "boutique_id", "vente_id", "article_id"), limite, pk="ligne_vente_id"
+    )
+    nombre_mvts, exemples_mvts = _compter_et_lister(
+        mouvements.order_by("pk").values("pk", "boutique_id", "article_id"), limite, pk="mouvement_id"
+    )
     return Constat(
         cle="references_incoherentes",
         titre="Lignes de vente ou mouvements sans parent, ou rattachés à une autre boutique",
         nombre=nombre_lignes + nombre_mvts,
-        elements=[
-            {"ligne_vente_id": x["pk"], **{k: x[k] for k in ("boutique_id", "vente_id", "article_id")}}
-            for x in exemples_lignes
-        ]
-        + [
-            {"mouvement_id": x["pk"], "boutique_id": x["boutique_id"], "article_id": x["article_id"]}
-            for x in exemples_mvts
-        ],
+        elements=exemples_lignes + exemples_mvts,
         conseil=(
             "Seuls les services écrivent ces lignes, avec des parents verrouillés : une telle ligne vient "
             "d'une écriture hors de l'application (SQL à la main, import). Retrouvez son origine avant "
@@ -255,21 +233,12 @@ def _ventes_sans_lignes(*, boutique: Boutique | None, limite: int) -> Constat:
         .order_by("-date_vente", "-pk")
         .values("pk", "numero_facture", "boutique__code", "date_vente", "montant_total")
     )
-    nombre, lignes = _compter_et_lister(qs, limite)
+    nombre, elements = _compter_et_lister(qs, limite, pk="vente_id", boutique__code="boutique")
     return Constat(
         cle="ventes_sans_lignes",
         titre="Ventes sans lignes",
         nombre=nombre,
-        elements=[
-            {
-                "vente_id": v["pk"],
-                "numero_facture": v["numero_facture"],
-                "boutique": v["boutique__code"],
-                "date_vente": v["date_vente"],
-                "montant_total": v["montant_total"],
-            }
-            for v in lignes
-        ],
+        elements=elements,
         conseil=("Vente incomplète (import ou écriture interrompue) : retrouvez le ticket et annulez-la."),
     )
 
@@ -299,23 +268,12 @@ def _ventes_total_faux(*, boutique: Boutique | None, limite: int) -> Constat:
             "montant_declare",
         )
     )
-    nombre, lignes = _compter_et_lister(qs, limite)
+    nombre, elements = _compter_et_lister(qs, limite, pk="vente_id", boutique__code="boutique")
     return Constat(
         cle="ventes_total_different_des_lignes",
         titre="Ventes dont le total diffère de la somme des lignes",
         nombre=nombre,
-        elements=[
-            {
-                "vente_id": v["pk"],
-                "numero_facture": v["numero_facture"],
-                "boutique": v["boutique__code"],
-                "date_vente": v["date_vente"],
-                "montant_total": v["montant_total"],
-                "somme_lignes": v["somme_lignes"],
-                "montant_declare": v["montant_declare"],
-            }
-            for v in lignes
-        ],
+        elements=elements,
         conseil=(
             "Le serveur calcule toujours le total depuis les lignes : une telle vente vient d'un "
             "import ou d'une modification manuelle. Comparez avec le ticket."
@@ -332,19 +290,12 @@ def _numeros_en_double(*, boutique: Boutique | None, limite: int) -> Constat:
         .filter(n__gt=1)
         .order_by("boutique__code", "numero_facture")
     )
-    nombre, lignes = _compter_et_lister(qs, limite)
+    nombre, elements = _compter_et_lister(qs, limite, boutique__code="boutique", n="ventes")
     return Constat(
         cle="numeros_facture_en_double",
         titre="Numéros de facture en double dans une boutique",
         nombre=nombre,
-        elements=[
-            {
-                "boutique": d["boutique__code"],
-                "numero_facture": d["numero_facture"],
-                "ventes": d["n"],
-            }
-            for d in lignes
-        ],
+        elements=elements,
         impossible_par_construction=(
             "contrainte unique vente_numero_par_boutique : seul un import MySQL fait avec "
             "unique_checks=0 (ou avant la création de la contrainte) peut en introduire ; "
@@ -491,22 +442,16 @@ def _terminaux_silencieux(*, boutique: Boutique | None, limite: int, maintenant:
         .order_by(F("derniere_synchro").asc(nulls_first=True), "numero_serie")
         .values("pk", "numero_serie", "nom_terminal", "boutique__code", "derniere_synchro")
     )
-    nombre, lignes = _compter_et_lister(valeurs, limite)
+    nombre, elements = _compter_et_lister(
+        valeurs, limite, pk="terminal_id", nom_terminal="nom", boutique__code="boutique"
+    )
+    for t in elements:
+        t["jours"] = _jours(t["derniere_synchro"], maintenant)
     return Constat(
         cle="terminaux_silencieux",
         titre=f"Terminaux actifs sans synchronisation depuis plus de {jours} jours",
         nombre=nombre,
-        elements=[
-            {
-                "terminal_id": t["pk"],
-                "numero_serie": t["numero_serie"],
-                "nom": t["nom_terminal"],
-                "boutique": t["boutique__code"],
-                "derniere_synchro": t["derniere_synchro"],
-                "jours": _jours(t["derniere_synchro"], maintenant),
-            }
-            for t in lignes
-        ],
+        elements=elements,
         conseil="Appareil éteint, hors réseau ou mal configuré (URL, jeton) : appelez la boutique.",
     )
 

@@ -81,6 +81,33 @@ def colonnes(modele: type[models.Model], champs: Sequence[str], *, qualifiees: b
     return ", ".join(prefixe + colonne(modele, champ) for champ in champs)
 
 
+def instance_sans_init(
+    modele: type[M],
+    valeurs: Iterable[tuple[str, Any]] | dict[str, Any],
+    *,
+    depuis_base: bool = False,
+    lies: dict[str, models.Model | None] | None = None,
+) -> M:
+    """An instance of `modele` with `valeurs` (by attname) put straight into it, without
+    `Model.__init__` and its per-field descriptors (the bulk of a sync batch's Python, measured).
+
+    `depuis_base`: the values were read from the database (`adding=False`, as `from_db` sets).
+    `lies` pre-fills the related-object cache (`{"article": article}`). No `pre_init`/`post_init`
+    signal is sent: none of our models has a receiver. Fields not given are deferred, as with
+    `.only()`: callers give every field they need (`stock.insertion.construire` fills defaults).
+    """
+    objet = modele.__new__(modele)
+    objet.__dict__.update(valeurs)
+    etat = ModelState()
+    if depuis_base:
+        etat.adding = False
+        etat.db = connection.alias
+    if lies:
+        etat.fields_cache = dict(lies)
+    objet.__dict__["_state"] = etat
+    return objet
+
+
 class _Lecteur:
     """Turns a slice of a row into an instance of one model: the backend's converters, then the
     values put straight into the instance (no `Model.__init__`)."""
@@ -102,13 +129,7 @@ class _Lecteur:
             for i, (fonctions, expression) in self.convertisseurs.items():
                 for fonction in fonctions:
                     valeurs[i] = fonction(valeurs[i], expression, connection)
-        objet = self.modele.__new__(self.modele)
-        objet.__dict__.update(zip(self.attnames, valeurs, strict=True))
-        etat = ModelState()
-        etat.adding = False
-        etat.db = connection.alias
-        objet.__dict__["_state"] = etat
-        return objet
+        return instance_sans_init(self.modele, zip(self.attnames, valeurs, strict=True), depuis_base=True)
 
 
 def _lecteur(modele: type[models.Model], champs: tuple[str, ...]) -> _Lecteur:

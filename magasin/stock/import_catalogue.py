@@ -22,6 +22,7 @@ from django.db import transaction
 
 from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, Role
+from magasin.boutiques.services import boutique_verrouiller
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.stock.models import Article
 from magasin.stock.services import article_creer, article_modifier, stock_ajuster
@@ -276,7 +277,7 @@ def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], uti
     auteur = nom_auteur(utilisateur)
     with transaction.atomic():
         # Lock order of every writer of a shop: the shop row first.
-        Boutique.objects.select_for_update().get(pk=boutique.pk)
+        boutique_verrouiller(boutique.pk)
         apercu = catalogue_previsualiser(boutique=boutique, lignes=lignes)
         if apercu.en_erreur:
             raise ErreurMetier(

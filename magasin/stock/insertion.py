@@ -1,7 +1,7 @@
 """Bulk writes for the sync hot path, without Django's per-value preparation.
 
 `construire` makes the instances these helpers write (a sale, its lines, its ledger rows)
-without `Model.__init__`, which costs more than everything else a batch does in Python.
+without `Model.__init__`, which cost more than everything else a batch did in Python.
 
 `bulk_create` and `bulk_update` spend most of a 500-sale batch in Python (preparing ~35,000
 values one by one, and a CASE WHEN per article). On PostgreSQL these helpers send the same
@@ -20,7 +20,6 @@ from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from django.db import connection, models
-from django.db.models.base import ModelState
 
 from magasin.core import sql
 from magasin.stock.models import Article
@@ -46,27 +45,18 @@ def _valeurs_par_defaut(
 
 
 def construire(modele: type[M], valeurs: dict[str, Any], *, lies: dict[str, models.Model | None] | None = None) -> M:
-    """An unsaved instance of `modele`, like `modele(**valeurs)` but 5x cheaper.
+    """An unsaved instance of `modele`, like `modele(**valeurs)` but 5x cheaper
+    (`sql.instance_sans_init`), for `inserer_en_masse` to write.
 
     `valeurs` are keyed by attname (`article_id`, not `article`); fields left out get their
     default. `lies` pre-fills the related-object cache (`{"article": article}`) so that reading
-    `instance.article` needs no query. No `pre_init`/`post_init` signal is sent: none of our
-    models has a receiver, and these instances are written by `inserer_en_masse`.
+    `instance.article` needs no query.
     """
     attnames, constantes, fabriques = _valeurs_par_defaut(modele)
     if not valeurs.keys() <= attnames:
         raise TypeError(f"{modele.__name__}: champs inconnus {sorted(valeurs.keys() - attnames)}")
-    objet = modele.__new__(modele)
-    d = objet.__dict__
-    d.update(constantes)
-    for attname, fabrique in fabriques:
-        d[attname] = fabrique()
-    d.update(valeurs)
-    etat = ModelState()
-    if lies:
-        etat.fields_cache = dict(lies)
-    d["_state"] = etat
-    return objet
+    complet = {**constantes, **{attname: fabrique() for attname, fabrique in fabriques}, **valeurs}
+    return sql.instance_sans_init(modele, complet, lies=lies)
 
 
 def inserer_en_masse(objets: Sequence[M], *, batch_size: int = 1000, avec_ids: bool = True) -> None:

@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from magasin.boutiques.models import Boutique, PolitiqueStock
+from magasin.boutiques.services import boutique_verrouiller
 from magasin.core import sql
 from magasin.core.db import exiger_transaction, reessayer_si_interblocage
 from magasin.core.erreurs import CodeErreur, ErreurMetier
@@ -164,7 +165,7 @@ def registre_ouvrir(
 
 def _registre_d_un_article(*, article: Article, utilisateur: str) -> RegistreStock:
     """Lock the article's shop, then the article (the fixed order), for a one-article change."""
-    boutique = Boutique.objects.select_for_update().get(pk=article.boutique_id)
+    boutique = boutique_verrouiller(article.boutique_id)
     registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
     if article.pk not in registre.articles:
         raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable.")

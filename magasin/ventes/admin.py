@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -77,23 +79,35 @@ class VenteQuarantaineAdmin(LectureSeule):
     list_select_related = ["boutique", "terminal"]
     actions = ["rejouer", "rejouer_renumeroter", "ecarter"]
 
-    @admin.action(description="Rejouer (après correction de la cause)")
-    def rejouer(self, request: HttpRequest, queryset: QuerySet[VenteQuarantaine]) -> None:
+    @staticmethod
+    def _pour_chacune(
+        request: HttpRequest,
+        queryset: QuerySet[VenteQuarantaine],
+        action: Callable[[VenteQuarantaine], object],
+        reussite: str,
+    ) -> None:
+        """Run the service on each selected entry; one message each, success or the refusal."""
         for q in queryset:
             try:
-                quarantaine_rejouer(quarantaine=q, utilisateur=request.user)
-                messages.success(request, f"{q} : rejouée.")
+                action(q)
+                messages.success(request, f"{q} : {reussite}.")
             except ErreurMetier as erreur:
                 messages.error(request, f"{q} : {erreur.message}")
 
+    @admin.action(description="Rejouer (après correction de la cause)")
+    def rejouer(self, request: HttpRequest, queryset: QuerySet[VenteQuarantaine]) -> None:
+        self._pour_chacune(
+            request, queryset, lambda q: quarantaine_rejouer(quarantaine=q, utilisateur=request.user), "rejouée"
+        )
+
     @admin.action(description="Rejouer avec un numéro du serveur (conflit de numéro)")
     def rejouer_renumeroter(self, request: HttpRequest, queryset: QuerySet[VenteQuarantaine]) -> None:
-        for q in queryset:
-            try:
-                quarantaine_rejouer(quarantaine=q, utilisateur=request.user, renumeroter=True)
-                messages.success(request, f"{q} : rejouée avec un nouveau numéro.")
-            except ErreurMetier as erreur:
-                messages.error(request, f"{q} : {erreur.message}")
+        self._pour_chacune(
+            request,
+            queryset,
+            lambda q: quarantaine_rejouer(quarantaine=q, utilisateur=request.user, renumeroter=True),
+            "rejouée avec un nouveau numéro",
+        )
 
     @admin.action(description="Écarter (avec un motif)")
     def ecarter(self, request: HttpRequest, queryset: QuerySet[VenteQuarantaine]) -> HttpResponse | None:
@@ -106,10 +120,10 @@ class VenteQuarantaineAdmin(LectureSeule):
                 "admin/ventes/ecarter_quarantaine.html",
                 {**self.admin_site.each_context(request), "queryset": queryset},
             )
-        for q in queryset:
-            try:
-                quarantaine_ecarter(quarantaine=q, utilisateur=request.user, motif=motif)
-                messages.success(request, f"{q} : écartée.")
-            except ErreurMetier as erreur:
-                messages.error(request, f"{q} : {erreur.message}")
+        self._pour_chacune(
+            request,
+            queryset,
+            lambda q: quarantaine_ecarter(quarantaine=q, utilisateur=request.user, motif=motif),
+            "écartée",
+        )
         return None

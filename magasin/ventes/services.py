@@ -585,7 +585,7 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
     if not motif.strip():
         raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de l'annulation.")
     with transaction.atomic():
-        boutique = Boutique.objects.select_for_update().get(pk=vente.boutique_id)
+        boutique = boutique_verrouiller(vente.boutique_id)
         verrouillee = Vente.objects.select_for_update().get(pk=vente.pk)
         if verrouillee.statut == StatutVente.ANNULEE:
             raise ErreurMetier(
@@ -626,7 +626,7 @@ def quarantaine_rejouer(
     """
     exiger_role(utilisateur, quarantaine.boutique_id, Role.GERANT)
     with transaction.atomic():
-        Boutique.objects.select_for_update().get(pk=quarantaine.boutique_id)
+        boutique_verrouiller(quarantaine.boutique_id)
         q = VenteQuarantaine.objects.select_for_update().get(pk=quarantaine.pk)
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")

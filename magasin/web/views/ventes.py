@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -14,7 +16,7 @@ from magasin.boutiques.models import Role, Terminal
 from magasin.core.erreurs import ErreurMetier
 from magasin.stock.selectors import mouvements_de_boutique
 from magasin.ventes.facture_pdf import facture_pdf
-from magasin.ventes.models import ModePaiement, StatutVente
+from magasin.ventes.models import ModePaiement, StatutVente, Vente
 from magasin.ventes.selectors import ventes_de_boutiques, ventes_detaillees
 from magasin.ventes.services import vente_annuler
 from magasin.web.acces import boutiques_filtrees
@@ -63,9 +65,8 @@ def historique(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     )
 
 
-@login_required
-def vente_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
+def _page_vente(request: HttpRequest, vente: Vente, *, statut: int = 200, **extra: Any) -> HttpResponse:
+    """A sale's page: its lines, its ledger rows, and the cancel form for a manager."""
     return render(
         request,
         "web/vente_detail.html",
@@ -74,8 +75,16 @@ def vente_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "mouvements": mouvements_de_boutique(boutique=vente.boutique, reference_document=vente.numero_facture),
             "peut_annuler": vente.statut == StatutVente.VALIDEE
             and a_le_role(request.user, vente.boutique, Role.GERANT),
+            **extra,
         },
+        status=statut,
     )
+
+
+@login_required
+def vente_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
+    return _page_vente(request, vente)
 
 
 @login_required
@@ -86,19 +95,7 @@ def vente_annulation(request: HttpRequest, pk: int) -> HttpResponse:
         vente_annuler(vente=vente, utilisateur=request.user, motif=request.POST.get("motif", ""))
     except ErreurMetier as erreur:
         messages.error(request, erreur.message)
-        statut = erreur.statut_http
-        return render(
-            request,
-            "web/vente_detail.html",
-            {
-                "vente": vente,
-                "mouvements": mouvements_de_boutique(boutique=vente.boutique, reference_document=vente.numero_facture),
-                "peut_annuler": vente.statut == StatutVente.VALIDEE
-                and a_le_role(request.user, vente.boutique, Role.GERANT),
-                "erreur_annulation": erreur.message,
-            },
-            status=statut,
-        )
+        return _page_vente(request, vente, statut=erreur.statut_http, erreur_annulation=erreur.message)
     messages.success(request, f"Facture {vente.numero_facture} annulée : le stock est revenu.")
     return redirect("web:vente_detail", pk=vente.pk)
 
