@@ -58,6 +58,9 @@ def mesurer(
                 print(f"{systeme:<9} lot {taille:>3} × {n:>2} terminaux: non mesuré (trop long)")
                 continue
             actifs = terminaux[:n]
+            # This machine's PostgreSQL runs without autovacuum: refresh the planner's
+            # statistics as it would, outside the clock (the shops grow from one run to the next).
+            analyser()
             nombre_lots = max(2, math.ceil(plafond_ventes / (n * taille)))
             lots = [
                 lots_prepares(

@@ -55,7 +55,7 @@ def terminal_json(terminal: Terminal) -> dict[str, Any]:
 def _creee_json(resultat: ResultatVente, boutique: Boutique) -> dict[str, Any]:
     vente = resultat.vente
     assert vente is not None
-    lignes = list(vente.lignes.all())
+    lignes = resultat.lignes
     entree: dict[str, Any] = {
         "index": resultat.index,
         "numero_facture": vente.numero_facture,

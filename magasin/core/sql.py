@@ -12,6 +12,7 @@ the compiling is skipped. Everything else uses the ORM.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -22,12 +23,23 @@ M = TypeVar("M", bound=models.Model)
 
 
 def table(modele: type[models.Model]) -> str:
-    return connection.ops.quote_name(modele._meta.db_table)
+    return _nom_cite(connection.vendor, modele._meta.db_table)
 
 
 def colonne(modele: type[models.Model], champ: str) -> str:
-    column = modele._meta.get_field(champ).column  # type: ignore[union-attr]
-    return connection.ops.quote_name(str(column))
+    return _colonne(connection.vendor, modele, champ)
+
+
+# Memoised per backend: a sync request names some sixty columns, and each name went through
+# `_meta.get_field` and the backend's quoting again.
+@cache
+def _nom_cite(vendor: str, nom: str) -> str:
+    return connection.ops.quote_name(nom)
+
+
+@cache
+def _colonne(vendor: str, modele: type[models.Model], champ: str) -> str:
+    return _nom_cite(vendor, str(modele._meta.get_field(champ).column))  # type: ignore[union-attr]
 
 
 def marques(n: int) -> str:

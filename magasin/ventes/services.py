@@ -58,6 +58,7 @@ class ResultatVente:
     empreinte: str
     statut: Statut = "refused"
     vente: Vente | None = None
+    lignes: list[LigneVente] = field(default_factory=list)  # the sale's lines, articles cached
     erreur: ErreurMetier | None = None
     avertissements: list[str] = field(default_factory=list)
     quarantaine_id: int | None = None
@@ -215,6 +216,7 @@ def _enregistrer_lot(
 
         resultats: list[ResultatVente] = []
         nouvelles: list[tuple[Vente, list[LigneVente], list[MouvementStock]]] = []
+        lignes_du_lot: dict[int, list[LigneVente]] = {}  # by id() of a sale created in this batch
         for index, (entree, empreinte) in enumerate(zip(entrees, empreintes, strict=True), 1):
             resultat = ResultatVente(index=index, entree=entree, empreinte=empreinte)
             resultats.append(resultat)
@@ -227,6 +229,9 @@ def _enregistrer_lot(
                 if existante is not None:
                     resultat.statut = "already_exists"
                     resultat.vente = existante
+                    deja_dans_le_lot = lignes_du_lot.get(id(existante))
+                    # Else recorded before: its lines were prefetched with their articles.
+                    resultat.lignes = deja_dans_le_lot if deja_dans_le_lot is not None else list(existante.lignes.all())
                     continue
                 quantites: dict[int, int] = {}
                 for ligne_entree in entree.lignes:
@@ -300,6 +305,8 @@ def _enregistrer_lot(
             ]
             resultat.statut = "created"
             resultat.vente = vente
+            resultat.lignes = lignes
+            lignes_du_lot[id(vente)] = lignes
             nouvelles.append((vente, lignes, mouvements))
             # Later sales of the same batch see this one (a batch may repeat a sale).
             if vente.numero_facture:

@@ -354,6 +354,9 @@ def test_doublon_dans_un_meme_lot(monde: Monde):
     ).json()
     assert [c["status"] for c in d["details"]["creees"]] == ["created", "already_exists"]
     assert d["details"]["creees"][0]["id"] == d["details"]["creees"][1]["id"]
+    # The repeat is answered with the lines of the sale it repeats.
+    assert d["details"]["creees"][1]["lignes"] == d["details"]["creees"][0]["lignes"]
+    assert [lg["quantite"] for lg in d["details"]["creees"][1]["lignes"]] == [1]
     assert d["details"]["erreurs"][0]["code"] == "NUMERO_FACTURE_CONFLIT"
     assert stock(monde.article) == 99
 

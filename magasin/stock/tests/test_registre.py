@@ -96,6 +96,22 @@ def test_registre_ignore_les_articles_d_une_autre_boutique():
     assert set(registre.articles) == {a.pk}
 
 
+def test_ecriture_des_stocks_limitee_a_une_boutique():
+    from django.utils import timezone
+
+    from magasin.stock.insertion import stocks_ecrire
+
+    a = creer_article(BoutiqueFactory(), stock=5)
+    b = creer_article(BoutiqueFactory(), stock=5)
+    a.quantite_stock = b.quantite_stock = 1
+    with pytest.raises(ValueError, match="several shops"):
+        stocks_ecrire([a, b], moment=timezone.now())
+    stocks_ecrire([a], moment=timezone.now())
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.quantite_stock, b.quantite_stock) == (1, 5)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_registre_exige_une_transaction():
     with pytest.raises(RuntimeError):
