@@ -32,6 +32,19 @@ CIBLES = {
 }
 
 
+def etalon_python_s(tours: int = 5_000_000) -> float:
+    """Seconds one core takes for a fixed pure-Python loop: how fast this machine is today.
+
+    The targets are absolute figures "for this 2-core machine", but the machine a run lands on
+    varies (same kind, other hosts and tenants); this reference, with the COPY floor, tells
+    whether two runs may be compared at all."""
+    debut = time.process_time()
+    total = 0
+    for i in range(tours):
+        total += i
+    return round(time.process_time() - debut, 2)
+
+
 def _ligne(lignes: list[dict[str, Any]], systeme: str, taille: int, n: int) -> dict[str, Any]:
     return next(r for r in lignes if r["systeme"] == systeme and r["taille_lot"] == taille and r["terminaux"] == n)
 
@@ -62,7 +75,10 @@ def tableau(resultats: dict[str, Any]) -> str:
             f"| {rapport:.1f}× | {r['ventes_par_s'] / copie:.2f} |"
         )
     n = resultats["numeros"]
+    etalon = resultats["machine"].get("etalon_python_5M_tours_s")
     lignes += [
+        "",
+        f"Étalon de la machine : 5 millions de tours de boucle Python en **{etalon} s** (un cœur).",
         "",
         f"COPY (limite de la base, une transaction) : **{copie:.0f} ventes/s** "
         f"({resultats['limite']['ventes']} ventes de 3 lignes en {resultats['limite']['duree_s']} s).",
@@ -141,6 +157,7 @@ def main() -> None:
                 ["psql", "--version"], capture_output=True, text=True, check=False
             ).stdout.strip(),
             "charge_au_depart": os.getloadavg(),
+            "etalon_python_5M_tours_s": etalon_python_s(),
         },
         "methode": (
             "gunicorn (bench.wsgi: Magasin + baseline view), sync workers, CONN_MAX_AGE=600, "

@@ -7,7 +7,7 @@ from typing import Any
 
 from magasin.boutiques.models import Boutique, Terminal
 from magasin.core.formats import montant_chaine
-from magasin.stock.models import Article, MouvementStock
+from magasin.stock.models import MouvementStock
 from magasin.ventes.models import LigneVente
 from magasin.ventes.services import MESSAGE_DOUBLON, ResultatLot, ResultatVente
 
@@ -113,17 +113,33 @@ def synchro_json(lot: ResultatLot) -> dict[str, Any]:
     }
 
 
-def article_json(article: Article) -> dict[str, Any]:
+# What the catalogue endpoint reads: plain values, no model instance (a full catalogue is
+# hundreds of articles, and `Model.__init__` per row was most of that request's time).
+CHAMPS_ARTICLE = (
+    "id",
+    "code",
+    "code_barres",
+    "nom",
+    "prix_vente",
+    "quantite_stock",
+    "seuil_alerte",
+    "est_actif",
+    "date_modification",
+)
+
+
+def article_json(a: dict[str, Any]) -> dict[str, Any]:
+    """An article as the terminals read it, from the values of `CHAMPS_ARTICLE`."""
     return {
-        "id": article.pk,
-        "code": article.code,
-        "code_barres": article.code_barres,
-        "nom": article.nom,
-        "prix_vente": montant_chaine(article.prix_vente),
-        "quantite_stock": article.quantite_stock,
-        "seuil_alerte": article.seuil_alerte,
-        "est_actif": article.est_actif,
-        "date_modification": article.date_modification.isoformat(),
+        "id": a["id"],
+        "code": a["code"],
+        "code_barres": a["code_barres"],
+        "nom": a["nom"],
+        "prix_vente": montant_chaine(a["prix_vente"]),
+        "quantite_stock": a["quantite_stock"],
+        "seuil_alerte": a["seuil_alerte"],
+        "est_actif": a["est_actif"],
+        "date_modification": a["date_modification"].isoformat(),
     }
 
 

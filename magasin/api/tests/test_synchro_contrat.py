@@ -151,3 +151,37 @@ def test_alias_batch_et_enveloppe_ventes(monde: Monde):
     )
     assert r.status_code == 201
     assert r.json()["details"]["creees"][0]["status"] == "created"
+
+
+def test_catalogue_de_la_boutique_et_son_delta(monde: Monde):
+    """The terminal's catalogue: its own shop's articles only, every field in the shape the app
+    reads, and with `modifie_depuis` only what changed since (here, the article just sold)."""
+    from datetime import datetime
+
+    d = monde.poste.get("/api/v2/simple/articles/").json()
+    assert (d["success"], d["boutique_id"], d["boutique_nom"], d["count"]) == (
+        True,
+        monde.boutique.pk,
+        "Ma Boutique",
+        2,
+    )
+    sucre = next(a for a in d["articles"] if a["id"] == monde.article.pk)
+    assert sucre.keys() == {
+        "id",
+        "code",
+        "code_barres",
+        "nom",
+        "prix_vente",
+        "quantite_stock",
+        "seuil_alerte",
+        "est_actif",
+        "date_modification",
+    }
+    assert (sucre["nom"], sucre["prix_vente"], sucre["quantite_stock"]) == ("Sucre Kwilu 1 kg", "25000.00", 100)
+    assert sucre["est_actif"] is True and isinstance(sucre["seuil_alerte"], int)
+    assert datetime.fromisoformat(sucre["date_modification"]).utcoffset() is not None
+    assert monde.article_autre.pk not in {a["id"] for a in d["articles"]}
+
+    monde.poste.sync([vente("CAT-1", (monde.article.pk, 3, 25000))])
+    delta = monde.poste.get("/api/v2/simple/articles/", modifie_depuis=d["heure_serveur"]).json()
+    assert [(a["id"], a["quantite_stock"]) for a in delta["articles"]] == [(monde.article.pk, 97)]
