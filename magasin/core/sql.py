@@ -144,15 +144,19 @@ class _Lecteur:
         return instance_sans_init(self.modele, zip(self.attnames, valeurs, strict=True), depuis_base=True)
 
 
+def memo_de_connexion(nom: str) -> dict[Any, Any]:
+    """A dict kept on this thread's connection, for what is worked out once per connection
+    (values bound to its backend, or read from its database)."""
+    memos: dict[Any, Any] = connections[DEFAULT_DB_ALIAS].__dict__.setdefault(f"_magasin_{nom}", {})
+    return memos
+
+
 def _lecteur(modele: type[models.Model], champs: tuple[str, ...]) -> _Lecteur:
-    # Kept on this thread's connection: its converters are bound to that connection's backend.
-    cx = connections[DEFAULT_DB_ALIAS]
-    lecteurs: dict[tuple[type[models.Model], tuple[str, ...]], _Lecteur] = cx.__dict__.setdefault(
-        "_magasin_lecteurs", {}
-    )
+    # Per connection: its converters are bound to that connection's backend.
+    lecteurs = memo_de_connexion("lecteurs")
     if (modele, champs) not in lecteurs:
         lecteurs[(modele, champs)] = _Lecteur(modele, champs)
-    return lecteurs[(modele, champs)]
+    return cast(_Lecteur, lecteurs[(modele, champs)])
 
 
 def instances_par_ligne(

@@ -4,9 +4,9 @@
 without `Model.__init__`, which cost more than everything else a batch did in Python.
 
 `bulk_create` and `bulk_update` spend most of a 500-sale batch in Python (preparing ~35,000
-values one by one, and a CASE WHEN per article). On PostgreSQL these helpers send the same
-rows as column arrays in one `INSERT … SELECT FROM unnest(…)` / `UPDATE … FROM unnest(…)`;
-other backends use Django's bulk methods unchanged. Only for models whose fields need no
+values one by one, and a CASE WHEN per article). On PostgreSQL these helpers write the rows with
+one binary `COPY` per table and the new stocks with one `UPDATE … FROM unnest(…)`; other
+backends use Django's bulk methods unchanged. Only for models whose fields need no
 `pre_save` (no auto_now): the callers set every value themselves.
 """
 
@@ -19,7 +19,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, TypeVar, cast
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import connection, models
 
 from magasin.core import sql
 from magasin.stock.models import Article
@@ -77,8 +77,7 @@ def inserer_en_masse(objets: Sequence[M], *, batch_size: int = 1000, avec_ids: b
     if connection.vendor != "postgresql" or any(isinstance(f, models.JSONField) for f in meta.concrete_fields):
         modele._default_manager.bulk_create(objets, batch_size=batch_size)
         return
-    qn = connection.ops.quote_name
-    champs, types = _champs_copies(modele, avec_ids)
+    champs, types, copie_sql = _copie(modele, avec_ids)
     with connection.cursor() as curseur:
         if avec_ids:
             curseur.execute(
@@ -92,10 +91,7 @@ def inserer_en_masse(objets: Sequence[M], *, batch_size: int = 1000, avec_ids: b
         lire_ligne = itemgetter(*noms) if len(noms) > 1 else (lambda d: (d[noms[0]],))  # one name: no tuple
         # psycopg would write an Enum member's name: choice fields are written by value.
         positions_choix = [i for i, f in enumerate(champs) if f.choices]
-        colonnes = ", ".join(qn(cast(str, f.column)) for f in champs)  # concrete: column set
-        # Binary: psycopg packs and PostgreSQL reads numbers and timestamps without text
-        # formatting and parsing (measured: a fifth less client CPU, a third less server CPU).
-        with curseur.cursor.copy(f"COPY {qn(meta.db_table)} ({colonnes}) FROM STDIN (FORMAT BINARY)") as copie:
+        with curseur.cursor.copy(copie_sql) as copie:
             copie.set_types(types)
             for objet in objets:
                 ligne = lire_ligne(objet.__dict__)
@@ -112,23 +108,28 @@ def inserer_en_masse(objets: Sequence[M], *, batch_size: int = 1000, avec_ids: b
 
 
 @cache
-def _champs_copies(modele: type[models.Model], avec_ids: bool) -> tuple[list[Any], list[str]]:
-    """The fields `inserer_en_masse` copies, and their PostgreSQL type names for a binary COPY
-    (`numeric(16, 2)` -> `numeric`; PostgreSQL only: `db_type` is the backend's)."""
+def _copie(modele: type[models.Model], avec_ids: bool) -> tuple[list[Any], list[str], str]:
+    """The fields `inserer_en_masse` copies, their PostgreSQL type names (`numeric(16, 2)` ->
+    `numeric`) and the COPY statement. PostgreSQL only: `db_type` and quoting are its own.
+
+    Binary: psycopg packs and PostgreSQL reads numbers and timestamps without text formatting
+    and parsing (measured: a fifth less client CPU, a third less server CPU per row)."""
+    qn = connection.ops.quote_name
     champs = [f for f in modele._meta.concrete_fields if avec_ids or not f.primary_key]
-    return champs, [str(f.db_type(connection)).split("(")[0].strip() for f in champs]
+    types = [str(f.db_type(connection)).split("(")[0].strip() for f in champs]
+    colonnes = ", ".join(qn(cast(str, f.column)) for f in champs)  # concrete: column set
+    return champs, types, f"COPY {qn(modele._meta.db_table)} ({colonnes}) FROM STDIN (FORMAT BINARY)"
 
 
 def _sequence(table: str, colonne: str) -> str:
     """The sequence behind `table.colonne`, looked up once per connection: asked per row (as
     `nextval(pg_get_serial_sequence(…))` did), the lookup cost 8x the nextval itself."""
-    cx = connections[DEFAULT_DB_ALIAS]
-    sequences: dict[tuple[str, str], str] = cx.__dict__.setdefault("_magasin_sequences", {})
+    sequences = sql.memo_de_connexion("sequences")
     if (table, colonne) not in sequences:
         with connection.cursor() as curseur:
             curseur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, colonne])
             sequences[(table, colonne)] = curseur.fetchone()[0]
-    return sequences[(table, colonne)]
+    return cast(str, sequences[(table, colonne)])
 
 
 def stocks_ecrire(articles: Sequence[Article], *, moment: datetime) -> None:
