@@ -349,8 +349,7 @@ def articles(request: HttpRequest, modifie_depuis: str | None = None) -> HttpRes
     heure_serveur = timezone.now()  # taken before the read, so the next delta misses nothing
     boutique = terminal.boutique
     assert boutique is not None
-    lus = articles_de_boutique(boutique=boutique, modifie_depuis=depuis).values(*rendu.CHAMPS_ARTICLE)
-    donnees = [rendu.article_json(a) for a in lus]
+    donnees = [rendu.article_json(a) for a in articles_de_boutique(boutique=boutique, modifie_depuis=depuis)]
     return repondre(
         {
             "success": True,

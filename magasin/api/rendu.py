@@ -113,23 +113,8 @@ def synchro_json(lot: ResultatLot) -> dict[str, Any]:
     }
 
 
-# What the catalogue endpoint reads: plain values, no model instance (a full catalogue is
-# hundreds of articles, and `Model.__init__` per row was most of that request's time).
-CHAMPS_ARTICLE = (
-    "id",
-    "code",
-    "code_barres",
-    "nom",
-    "prix_vente",
-    "quantite_stock",
-    "seuil_alerte",
-    "est_actif",
-    "date_modification",
-)
-
-
 def article_json(a: dict[str, Any]) -> dict[str, Any]:
-    """An article as the terminals read it, from the values of `CHAMPS_ARTICLE`."""
+    """An article as the terminals read it, from the values of `stock.selectors.articles_de_boutique`."""
     return {
         "id": a["id"],
         "code": a["code"],
