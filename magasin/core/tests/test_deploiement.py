@@ -59,3 +59,21 @@ def test_production_refuse_de_demarrer_sans_secret_key():
     resultat = _check_deploy(**sans_cle, SECRET_KEY="")
     assert resultat.returncode != 0
     assert "SECRET_KEY is required" in resultat.stderr
+
+
+def test_un_worker_demarre_avec_toutes_ses_vues_importees_et_gelees():
+    """What a gunicorn worker does on start (importing magasin.wsgi): the URLconf and every view
+    module are loaded before `gc.freeze()`, not on the first request, and the collector's
+    threshold is the one magasin/wsgi.py explains."""
+    environnement = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environnement.update(PRODUCTION, DJANGO_SETTINGS_MODULE="magasin.settings")
+    script = (
+        "import gc, sys, magasin.wsgi; "
+        "print('magasin.web.views.ventes' in sys.modules, 'magasin.api.api' in sys.modules, "
+        "gc.get_freeze_count() > 10000, len(gc.get_objects()) < 1000, gc.get_threshold()[0])"
+    )
+    resultat = subprocess.run(
+        [sys.executable, "-c", script], cwd=RACINE, env=environnement, capture_output=True, text=True, timeout=120
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.split() == ["True", "True", "True", "True", "10000"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from magasin.boutiques.models import Boutique, Terminal
 from magasin.boutiques.services import terminal_authentifier
@@ -78,7 +80,7 @@ def test_terminal_sans_boutique_lu_avec_une_boutique_nulle():
     assert isinstance(lu, Terminal) and lu.numero_serie == terminal.numero_serie
 
 
-@pytest.mark.parametrize("valeurs", [[3, 1, 2], ["a", "b'c", 'd"e']])
+@pytest.mark.parametrize("valeurs", [[3, 1, 2], ["a", "b'c", 'd"e', "f\\g", "{h,i}", " j ", "NULL"]])
 def test_dans_filtre_les_valeurs_donnees(valeurs):
     boutique = BoutiqueFactory()
     if isinstance(valeurs[0], int):
@@ -93,3 +95,15 @@ def test_dans_filtre_les_valeurs_donnees(valeurs):
         parmi, params = sql.dans(sql.colonne(Article, "code"), valeurs)
         trouves = sql.lignes(f"SELECT {sql.colonne(Article, 'code')} FROM {sql.table(Article)} WHERE {parmi}", params)
         assert sorted(r[0] for r in trouves) == sorted(valeurs)
+
+
+# What PostgreSQL text can hold: any character but NUL (surrogates cannot be encoded either).
+_TEXTE = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="array literal of PostgreSQL")
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXTE, min_size=1, max_size=8))
+def test_tableau_textes_relu_a_l_identique(valeurs):
+    (relus,) = sql.lignes("SELECT %s::text[]", [sql.tableau_textes(valeurs)])[0:1]
+    assert relus[0] == valeurs
