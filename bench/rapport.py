@@ -2,7 +2,8 @@
 
 Steps: a fresh benchmark database; sync throughput of Magasin and of the seed-style baseline
 (both behind the same gunicorn, through HTTP, same payloads) for batches of 1/50/500 sales from
-1/8/32 terminals; the COPY limit; invoice numbers with 16 writers; the read endpoints over a
+1/8/32 terminals, then the 50-sale configurations again in rounds that alternate the two
+(`--tours`, 3 in all); the COPY limit; invoice numbers with 16 writers; the read endpoints over a
 million ledger rows; a cProfile of one 500-sale batch. Writes bench/results/<date>.json,
 bench/results/<date>.png and docs/performance-synchro.png.
 """
@@ -18,12 +19,14 @@ import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from bench import lectures, limite, numeros, profil, synchro
 from bench.commun import RACINE, Serveur, url_bench
 
 RESULTATS = RACINE / "bench" / "results"
+TAILLE_TOURS = 50  # the batch size of the throughput, ratio and p99 targets
 CIBLES = {
     "ventes_par_s_lot50_8_terminaux": 2000,
     "rapport_baseline": 20,
@@ -45,12 +48,52 @@ def etalon_python_s(tours: int = 5_000_000) -> float:
     return round(time.process_time() - debut, 2)
 
 
-def _ligne(lignes: list[dict[str, Any]], systeme: str, taille: int, n: int) -> dict[str, Any]:
-    return next(r for r in lignes if r["systeme"] == systeme and r["taille_lot"] == taille and r["terminaux"] == n)
+def _ligne(lignes: list[dict[str, Any]], systeme: str, taille: int, n: int, tour: int = 0) -> dict[str, Any]:
+    return next(
+        r
+        for r in lignes
+        if r["systeme"] == systeme and r["taille_lot"] == taille and r["terminaux"] == n and r.get("tour", 0) == tour
+    )
+
+
+def _premier_tour(resultats: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in resultats["synchro"] if r.get("tour", 0) == 0]
+
+
+def resume_des_tours(resultats: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per number of terminals, the 50-sale configuration over every round: Magasin's and the
+    baseline's sales/s, Magasin's p99, and each round's Magasin / baseline ratio."""
+    s = resultats["synchro"]
+    tours = sorted({r.get("tour", 0) for r in s})
+    resume = []
+    for n in sorted({r["terminaux"] for r in s if r["taille_lot"] == TAILLE_TOURS}):
+        paires = [
+            (_ligne(s, "magasin", TAILLE_TOURS, n, t), _ligne(s, "baseline", TAILLE_TOURS, n, t))
+            for t in tours
+            if any(r.get("tour", 0) == t and r["terminaux"] == n and r["taille_lot"] == TAILLE_TOURS for r in s)
+        ]
+        mesurees = [(m, b) for m, b in paires if not b.get("non_mesure") and b["ventes_par_s"]]
+        resume.append(
+            {
+                "terminaux": n,
+                "tours": len(paires),
+                "magasin_ventes_par_s": [m["ventes_par_s"] for m, _ in paires],
+                "magasin_p99_ms": [m["p99_ms"] for m, _ in paires],
+                "baseline_ventes_par_s": [b["ventes_par_s"] for _, b in mesurees],
+                "rapports": [round(m["ventes_par_s"] / b["ventes_par_s"], 1) for m, b in mesurees],
+            }
+        )
+    return resume
+
+
+def _mediane_et_bornes(valeurs: list[float], format_: str, unite: str = "") -> str:
+    if not valeurs:
+        return "–"
+    return f"{median(valeurs):{format_}}{unite} ({min(valeurs):{format_}}–{max(valeurs):{format_}})"
 
 
 def tableau(resultats: dict[str, Any]) -> str:
-    s = resultats["synchro"]
+    s = _premier_tour(resultats)
     lignes = [
         "| lot | terminaux | Magasin ventes/s | p50 ms | p95 ms | p99 ms | baseline ventes/s "
         "| baseline p99 ms | Magasin / baseline | Magasin / COPY |",
@@ -74,6 +117,23 @@ def tableau(resultats: dict[str, Any]) -> str:
             f"| {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {b['ventes_par_s']:.0f} | {b['p99_ms']:.0f} "
             f"| {rapport:.1f}× | {r['ventes_par_s'] / copie:.2f} |"
         )
+    resume = resultats.get("tours_lot_50") or []
+    if resume and resume[0]["tours"] > 1:
+        lignes += [
+            "",
+            f"Lots de {TAILLE_TOURS} ventes, {resume[0]['tours']} tours (Magasin puis baseline à chaque tour) : "
+            "médiane (min–max) ; le rapport est celui de chaque tour.",
+            "",
+            "| terminaux | Magasin ventes/s | Magasin p99 ms | baseline ventes/s | Magasin / baseline |",
+            "|---:|---:|---:|---:|---:|",
+        ]
+        for r in resume:
+            lignes.append(
+                f"| {r['terminaux']} | {_mediane_et_bornes(r['magasin_ventes_par_s'], '.0f')} "
+                f"| {_mediane_et_bornes(r['magasin_p99_ms'], '.0f')} "
+                f"| {_mediane_et_bornes(r['baseline_ventes_par_s'], '.0f')} "
+                f"| {_mediane_et_bornes(r['rapports'], '.1f', '×')} |"
+            )
     n = resultats["numeros"]
     etalon = resultats["machine"].get("etalon_python_5M_tours_s")
     lignes += [
@@ -104,7 +164,7 @@ def graphique(resultats: dict[str, Any], chemin: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    s = resultats["synchro"]
+    s = _premier_tour(resultats)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     for systeme, style in (("magasin", "-o"), ("baseline", "--s")):
         for taille in (1, 50, 500):
@@ -144,6 +204,9 @@ def main() -> None:
     parser.add_argument("--mouvements", type=int, default=1_000_000)
     parser.add_argument("--port", type=int, default=8310)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--tours", type=int, default=3, help="rounds of the 50-sale configurations, Magasin and baseline alternating"
+    )
     args = parser.parse_args()
     url = url_bench()
     debut = time.time()
@@ -176,7 +239,23 @@ def main() -> None:
             duree_s=args.duree,
             plafond_ventes=1_500,
         )
+        # The baseline's speed moves most from one minute to the next (it makes ~16 round trips
+        # per sale): the 50-sale configurations, where the ratio target is read, are measured
+        # again in rounds that alternate the two systems, and each round's ratio pairs
+        # measurements made a minute apart.
+        for tour in range(1, args.tours):
+            for systeme, plafond in (("magasin", 20_000), ("baseline", 1_500)):
+                lignes += synchro.mesurer(
+                    port=serveur.port,
+                    terminaux=terminaux,
+                    systeme=systeme,
+                    tailles=(TAILLE_TOURS,),
+                    duree_s=args.duree,
+                    plafond_ventes=plafond,
+                    tour=tour,
+                )
         resultats["synchro"] = lignes
+        resultats["tours_lot_50"] = resume_des_tours(resultats)
         resultats["limite"] = limite.mesurer(url, ventes=20_000)
         print("COPY", resultats["limite"], flush=True)
         resultats["numeros"] = numeros.mesurer(ecrivains=16, duree_s=5.0)

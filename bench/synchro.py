@@ -27,13 +27,19 @@ def mesurer(
     duree_s: float = 6.0,
     plafond_ventes: int = 20_000,
     graine: int = 1,
+    tour: int = 0,
 ) -> list[dict[str, Any]]:
-    """One row per (batch size, terminals) for `systeme` ('magasin' or 'baseline')."""
+    """One row per (batch size, terminals) for `systeme` ('magasin' or 'baseline').
+
+    `tour` numbers a repeated measurement on the same database: its sales get their own
+    invoice numbers, so that no batch is a resend of an earlier round's."""
     chemin = CHEMIN_MAGASIN if systeme == "magasin" else CHEMIN_BASELINE
+    suffixe = f"-t{tour}" if tour else ""
     lignes = []
     # Warm-up: every worker imports, connects and caches before the clock runs.
     echauffement = [
-        lots_prepares(t, prefixe=f"{systeme}-chaud", taille_lot=5, nombre_lots=2, graine=graine) for t in terminaux
+        lots_prepares(t, prefixe=f"{systeme}-chaud{suffixe}", taille_lot=5, nombre_lots=2, graine=graine)
+        for t in terminaux
     ]
     jouer(port=port, terminaux=terminaux, lots=echauffement, taille_lot=5, chemin=chemin)
     for taille in tailles:
@@ -44,6 +50,7 @@ def mesurer(
                     "systeme": systeme,
                     "taille_lot": taille,
                     "terminaux": n,
+                    "tour": tour,
                     "ventes": 0,
                     "requetes": 0,
                     "duree_s": 0.0,
@@ -65,7 +72,7 @@ def mesurer(
             lots = [
                 lots_prepares(
                     t,
-                    prefixe=f"{systeme}-{taille}-{n}",
+                    prefixe=f"{systeme}-{taille}-{n}{suffixe}",
                     taille_lot=taille,
                     nombre_lots=nombre_lots,
                     graine=graine,
@@ -80,7 +87,7 @@ def mesurer(
                 chemin=chemin,
                 duree_max_s=duree_s,
             )
-            ligne = {"systeme": systeme, "taille_lot": taille, "terminaux": n, **mesure.resume()}
+            ligne = {"systeme": systeme, "taille_lot": taille, "terminaux": n, "tour": tour, **mesure.resume()}
             if mesure.erreurs:
                 ligne["premiere_erreur"] = mesure.erreurs[0][:300]
             lignes.append(ligne)
