@@ -105,5 +105,5 @@ _TEXTE = st.text(st.characters(blacklist_categories=("Cs",), blacklist_character
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_TEXTE, min_size=1, max_size=8))
 def test_tableau_textes_relu_a_l_identique(valeurs):
-    (relus,) = sql.lignes("SELECT %s::text[]", [sql.tableau_textes(valeurs)])[0:1]
-    assert relus[0] == valeurs
+    ((relus,),) = sql.lignes("SELECT %s::text[]", [sql.tableau_textes(valeurs)])
+    assert relus == valeurs
