@@ -338,9 +338,6 @@ def _enregistrer_lot(
                     ligne.vente_id = vente.pk
                     toutes_lignes.append(ligne)
             inserer_en_masse(toutes_lignes, avec_ids=False)
-            for vente, lignes, _ in nouvelles:
-                # The response lists the lines: set the cache the prefetch would have set.
-                vente._prefetched_objects_cache = {"lignes": lignes}  # type: ignore[attr-defined]
         registre.ecrire(avec_ids=False)
 
         if terminal is not None:
