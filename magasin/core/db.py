@@ -60,3 +60,19 @@ def reessayer_si_interblocage(fn: Callable[P, R]) -> Callable[P, R]:
 def exiger_transaction() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("must be called inside transaction.atomic()")
+
+
+def plans_generiques() -> None:
+    """For the rest of this transaction, PostgreSQL plans each statement once for any parameter
+    values (`plan_cache_mode = force_generic_plan`); other backends have no such choice.
+
+    For the sync batch's statements, whose plans do not depend on the values (a shop, a list
+    of ids or invoice numbers): otherwise PostgreSQL plans them again for each batch's values,
+    and for a shop created since the last ANALYZE it believed the shop held no sale and probed
+    the known-sales query through the uuid index for numbers, reading every sale of the shop
+    (0.8 ms at 3,000 sales, growing with the shop; 0.35 ms for any shop with the generic plan).
+    """
+    exiger_transaction()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as curseur:
+            curseur.execute("SET LOCAL plan_cache_mode = force_generic_plan")

@@ -25,7 +25,7 @@ from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, Role, Terminal
 from magasin.boutiques.services import boutique_verrouiller, terminal_marquer_synchro
 from magasin.core import sql
-from magasin.core.db import reessayer_si_interblocage
+from magasin.core.db import plans_generiques, reessayer_si_interblocage
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.formats import arrondir, montant_chaine
 from magasin.stock.insertion import construire, inserer_en_masse
@@ -180,6 +180,7 @@ def _enregistrer_lot(
     empreintes = [e.empreinte() for e in entrees]
     article_ids = {lg.article_id for e in entrees for lg in e.lignes}
     with transaction.atomic():
+        plans_generiques()
         # Lock order for every writer of a shop: shop row, then articles by pk.
         boutique = boutique_verrouiller(boutique_id)
         registre = registre_ouvrir(boutique=boutique, article_ids=article_ids, utilisateur=signature, moment=maintenant)

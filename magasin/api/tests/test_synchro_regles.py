@@ -426,6 +426,38 @@ def test_nombre_de_requetes_borne_quelle_que_soit_la_taille_du_lot(monde: Monde)
     assert grand < 30, grand
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's")
+def test_sur_postgresql_les_requetes_d_une_synchro_repetee_sont_preparees(monde: Monde):
+    """A worker's connection prepares a sync's statements once it has run them a few times
+    (settings.py, DATABASE_PREPARED_STATEMENTS): PostgreSQL no longer parses and plans them."""
+    for i in range(7):
+        r = monde.poste.sync([vente(f"PREP-{i}", (monde.article.pk, 1, 25000))])
+        assert r.status_code == 201 and r.json()["ventes_creees"] == 1
+    with connection.cursor() as curseur:
+        curseur.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        preparees = [ligne[0] for ligne in curseur.fetchall()]
+    # The stock update and the known-sales probe, each run once per sync.
+    assert any(p.startswith('UPDATE "stock_article"') for p in preparees), preparees
+    assert any('FROM "ventes_vente"' in p for p in preparees), preparees
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plan_cache_mode: PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_sur_postgresql_le_lot_est_planifie_une_fois_pour_toutes_sans_effet_hors_de_lui(monde: Monde):
+    """The batch's transaction asks for generic plans before its first lock (core.db.plans_generiques),
+    and the setting ends with it: the connection's next statements are planned as usual."""
+    with CaptureQueriesContext(connection) as ctx:
+        r = monde.poste.sync([vente("GEN-1", (monde.article.pk, 1, 25000))])
+    assert r.status_code == 201 and r.json()["ventes_creees"] == 1
+    requetes = [q["sql"] for q in ctx.captured_queries]
+    reglage = requetes.index("SET LOCAL plan_cache_mode = force_generic_plan")
+    verrou_boutique = next(i for i, q in enumerate(requetes) if 'FROM "boutiques_boutique"' in q and "FOR UPDATE" in q)
+    assert reglage < verrou_boutique
+    with connection.cursor() as curseur:
+        curseur.execute("SHOW plan_cache_mode")
+        assert curseur.fetchone()[0] == "auto"
+
+
 def test_sequences_recues_et_manquantes(monde: Monde):
     lot = [vente(f"S-{n}", (monde.article.pk, 1, 10), sequence=n) for n in (1, 2, 4, 7)]
     monde.poste.sync(lot)

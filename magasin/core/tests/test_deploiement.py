@@ -77,3 +77,32 @@ def test_un_worker_demarre_avec_toutes_ses_vues_importees_et_gelees():
     )
     assert resultat.returncode == 0, resultat.stderr
     assert resultat.stdout.split() == ["True", "True", "True", "True", "10000"]
+
+
+def test_requetes_preparees_sur_postgresql_desactivables_pour_pgbouncer():
+    """PostgreSQL connections bind parameters on the server and prepare repeated statements;
+    DATABASE_PREPARED_STATEMENTS=0 keeps the binding and drops the named statements, which
+    PgBouncer in transaction mode before 1.21 cannot carry (docs/DEPLOIEMENT.md)."""
+    script = (
+        "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS']; "
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    )
+
+    def options(**env: str) -> list[str]:
+        environnement = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARED_STATEMENTS"}
+        environnement.update(PRODUCTION, DJANGO_SETTINGS_MODULE="magasin.settings", **env)
+        resultat = subprocess.run(
+            [sys.executable, "-c", "import django; django.setup(); " + script],
+            cwd=RACINE,
+            env=environnement,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert resultat.returncode == 0, resultat.stderr
+        return resultat.stdout.split()
+
+    postgres = "postgres://magasin@127.0.0.1:5432/magasin"
+    assert options(DATABASE_URL=postgres) == ["True", "5"]
+    assert options(DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="0") == ["True", "None"]
+    assert options(DATABASE_URL="mysql://magasin@127.0.0.1:3306/magasin") == ["None", "None"]
