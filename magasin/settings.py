@@ -112,9 +112,10 @@ elif _moteur == "django.db.backends.mysql":
 elif _moteur == "django.db.backends.postgresql":
     # Parameters bound by the server, and a statement run five times on a connection prepared
     # there (psycopg's default threshold): a sync's dozen statements are then neither rendered
-    # in Python nor parsed and planned again. Measured under load at 50 x 32: 9.7 -> 7.9 ms of
-    # PostgreSQL CPU per 50-sale request (docs/PERFORMANCE.md, seventh pass). Behind PgBouncer in
-    # transaction mode before 1.21, named prepared statements break: DATABASE_PREPARED_STATEMENTS=0.
+    # in Python nor parsed again (nor planned again in the sync batch: core.db.plans_generiques).
+    # Measured under load at 50 x 32: 9.7 -> 7.9 ms of PostgreSQL CPU per 50-sale request
+    # (docs/PERFORMANCE.md, seventh pass). Behind PgBouncer in transaction mode before 1.21,
+    # named prepared statements break: DATABASE_PREPARED_STATEMENTS=0.
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"]["server_side_binding"] = True
     _db["OPTIONS"]["prepare_threshold"] = 5 if _env_bool("DATABASE_PREPARED_STATEMENTS", True) else None

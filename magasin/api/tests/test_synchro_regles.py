@@ -429,7 +429,7 @@ def test_nombre_de_requetes_borne_quelle_que_soit_la_taille_du_lot(monde: Monde)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's")
 def test_sur_postgresql_les_requetes_d_une_synchro_repetee_sont_preparees(monde: Monde):
     """A worker's connection prepares a sync's statements once it has run them a few times
-    (settings.py, DATABASE_PREPARED_STATEMENTS): PostgreSQL no longer parses and plans them."""
+    (settings.py, DATABASE_PREPARED_STATEMENTS): PostgreSQL no longer parses them."""
     for i in range(7):
         r = monde.poste.sync([vente(f"PREP-{i}", (monde.article.pk, 1, 25000))])
         assert r.status_code == 201 and r.json()["ventes_creees"] == 1
