@@ -41,6 +41,20 @@ def _check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _python_en_production(script: str, **env: str) -> list[str]:
+    """Run `script` in a fresh interpreter with the production environment (plus `env`); the
+    words it printed."""
+    environnement = {
+        k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_PREPARED_STATEMENTS")
+    }
+    environnement.update(PRODUCTION, DJANGO_SETTINGS_MODULE="magasin.settings", **env)
+    resultat = subprocess.run(
+        [sys.executable, "-c", script], cwd=RACINE, env=environnement, capture_output=True, text=True, timeout=120
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    return resultat.stdout.split()
+
+
 def test_check_deploy_propre_avec_les_variables_de_production():
     resultat = _check_deploy(**PRODUCTION)
     assert resultat.returncode == 0, resultat.stdout + resultat.stderr
@@ -65,18 +79,12 @@ def test_un_worker_demarre_avec_toutes_ses_vues_importees_et_gelees():
     """What a gunicorn worker does on start (importing magasin.wsgi): the URLconf and every view
     module are loaded before `gc.freeze()`, not on the first request, and the collector's
     threshold is the one magasin/wsgi.py explains."""
-    environnement = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    environnement.update(PRODUCTION, DJANGO_SETTINGS_MODULE="magasin.settings")
     script = (
         "import gc, sys, magasin.wsgi; "
         "print('magasin.web.views.ventes' in sys.modules, 'magasin.api.api' in sys.modules, "
         "gc.get_freeze_count() > 10000, len(gc.get_objects()) < 1000, gc.get_threshold()[0])"
     )
-    resultat = subprocess.run(
-        [sys.executable, "-c", script], cwd=RACINE, env=environnement, capture_output=True, text=True, timeout=120
-    )
-    assert resultat.returncode == 0, resultat.stderr
-    assert resultat.stdout.split() == ["True", "True", "True", "True", "10000"]
+    assert _python_en_production(script) == ["True", "True", "True", "True", "10000"]
 
 
 def test_requetes_preparees_sur_postgresql_desactivables_pour_pgbouncer():
@@ -84,23 +92,12 @@ def test_requetes_preparees_sur_postgresql_desactivables_pour_pgbouncer():
     DATABASE_PREPARED_STATEMENTS=0 keeps the binding and drops the named statements, which
     PgBouncer in transaction mode before 1.21 cannot carry (docs/DEPLOIEMENT.md)."""
     script = (
-        "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS']; "
-        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+        "import django; django.setup(); from django.conf import settings; "
+        "o = settings.DATABASES['default']['OPTIONS']; print(o.get('server_side_binding'), o.get('prepare_threshold'))"
     )
 
     def options(**env: str) -> list[str]:
-        environnement = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARED_STATEMENTS"}
-        environnement.update(PRODUCTION, DJANGO_SETTINGS_MODULE="magasin.settings", **env)
-        resultat = subprocess.run(
-            [sys.executable, "-c", "import django; django.setup(); " + script],
-            cwd=RACINE,
-            env=environnement,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert resultat.returncode == 0, resultat.stderr
-        return resultat.stdout.split()
+        return _python_en_production(script, **env)
 
     postgres = "postgres://magasin@127.0.0.1:5432/magasin"
     assert options(DATABASE_URL=postgres) == ["True", "5"]
