@@ -1,10 +1,11 @@
 """The benchmark report (`make bench`): one run on PostgreSQL, a table, a JSON file, a chart.
 
 Steps: a fresh benchmark database; sync throughput of Magasin and of the seed-style baseline
-(both behind the same gunicorn, through HTTP, same payloads) for batches of 1/50/500 sales from
-1/8/32 terminals, then the 50-sale configurations again in rounds that alternate the two
-(`--tours`, 3 in all); the COPY limit; invoice numbers with 16 writers; the read endpoints over a
-million ledger rows; a cProfile of one 500-sale batch. Writes bench/results/<date>.json,
+(both behind the same gunicorn, through HTTP, same payloads; each configuration measured for
+the two side by side) for batches of 1/50/500 sales from 1/8/32 terminals, then the 50-sale
+configurations again in more rounds (`--tours`, 3 in all), the order of the two alternating;
+the COPY limit; invoice numbers with 16 writers; the read endpoints over a million ledger rows;
+a cProfile of one 500-sale batch. Writes bench/results/<date>.json,
 bench/results/<date>.png and docs/performance-synchro.png.
 """
 
@@ -23,7 +24,7 @@ from statistics import median
 from typing import Any
 
 from bench import lectures, limite, numeros, profil, synchro
-from bench.commun import RACINE, Serveur, url_bench
+from bench.commun import RACINE, Serveur, TerminalBench, url_bench
 
 RESULTATS = RACINE / "bench" / "results"
 TAILLE_TOURS = 50  # the batch size of the throughput, ratio and p99 targets
@@ -86,6 +87,50 @@ def resume_des_tours(resultats: dict[str, Any]) -> list[dict[str, Any]]:
     return resume
 
 
+PLAFONDS = {"magasin": 20_000, "baseline": 1_500}  # sales prepared per configuration
+
+
+def plan_des_mesures(tours: int) -> list[tuple[int, int, int, str]]:
+    """(round, batch size, terminals, system) in the order they are measured: every
+    configuration in the first round, the 50-sale ones in `tours - 1` more.
+
+    The host's speed moves by up to 2x from one minute to the next. A ratio of two
+    measurements taken minutes apart (every Magasin configuration, then every baseline one)
+    measured the host as much as the code: so each configuration is measured for the two
+    systems back to back, and both see the same minute. The order alternates from round to
+    round, so that a host slowing down or speeding up favours neither.
+    """
+    plan = []
+    for tour in range(tours):
+        ordre = ("baseline", "magasin") if tour % 2 else ("magasin", "baseline")
+        for taille in synchro.TAILLES if tour == 0 else (TAILLE_TOURS,):
+            for n in synchro.CONCURRENCES:
+                plan += [(tour, taille, n, systeme) for systeme in ordre]
+    return plan
+
+
+def mesurer_par_paires(
+    *, port: int, terminaux: list[TerminalBench], duree_s: float, tours: int
+) -> list[dict[str, Any]]:
+    """Sync throughput and latency, measured as `plan_des_mesures` orders it."""
+    lignes: list[dict[str, Any]] = []
+    echauffes: set[str] = set()
+    for tour, taille, n, systeme in plan_des_mesures(tours):
+        lignes += synchro.mesurer(
+            port=port,
+            terminaux=terminaux,
+            systeme=systeme,
+            tailles=(taille,),
+            concurrences=(n,),
+            duree_s=duree_s,
+            plafond_ventes=PLAFONDS[systeme],
+            tour=tour,
+            echauffer=systeme not in echauffes,  # once per system: the workers stay warm
+        )
+        echauffes.add(systeme)
+    return lignes
+
+
 def _mediane_et_bornes(valeurs: list[float], format_: str, unite: str = "") -> str:
     if not valeurs:
         return "–"
@@ -121,8 +166,9 @@ def tableau(resultats: dict[str, Any]) -> str:
     if resume and resume[0]["tours"] > 1:
         lignes += [
             "",
-            f"Lots de {TAILLE_TOURS} ventes, {resume[0]['tours']} tours (Magasin puis baseline à chaque tour) : "
-            "médiane (min–max) ; le rapport est celui de chaque tour.",
+            f"Lots de {TAILLE_TOURS} ventes, {resume[0]['tours']} tours (à chaque tour, Magasin et la baseline "
+            "l'un après l'autre, dans un ordre qui alterne) : médiane (min–max) ; le rapport est celui de "
+            "chaque tour.",
             "",
             "| terminaux | Magasin ventes/s | Magasin p99 ms | baseline ventes/s | Magasin / baseline |",
             "|---:|---:|---:|---:|---:|",
@@ -205,7 +251,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8310)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument(
-        "--tours", type=int, default=3, help="rounds of the 50-sale configurations, Magasin and baseline alternating"
+        "--tours",
+        type=int,
+        default=3,
+        help="rounds of the 50-sale configurations (the first measures every configuration)",
     )
     args = parser.parse_args()
     url = url_bench()
@@ -231,29 +280,7 @@ def main() -> None:
     }
     with Serveur(url, port=args.port, workers=args.workers) as serveur:
         resultats["serveur"] = {"workers": serveur.workers, "threads": serveur.threads}
-        lignes = synchro.mesurer(port=serveur.port, terminaux=terminaux, systeme="magasin", duree_s=args.duree)
-        lignes += synchro.mesurer(
-            port=serveur.port,
-            terminaux=terminaux,
-            systeme="baseline",
-            duree_s=args.duree,
-            plafond_ventes=1_500,
-        )
-        # The baseline's speed moves most from one minute to the next (it makes ~16 round trips
-        # per sale): the 50-sale configurations, where the ratio target is read, are measured
-        # again in rounds that alternate the two systems, and each round's ratio pairs
-        # measurements made a minute apart.
-        for tour in range(1, args.tours):
-            for systeme, plafond in (("magasin", 20_000), ("baseline", 1_500)):
-                lignes += synchro.mesurer(
-                    port=serveur.port,
-                    terminaux=terminaux,
-                    systeme=systeme,
-                    tailles=(TAILLE_TOURS,),
-                    duree_s=args.duree,
-                    plafond_ventes=plafond,
-                    tour=tour,
-                )
+        lignes = mesurer_par_paires(port=serveur.port, terminaux=terminaux, duree_s=args.duree, tours=args.tours)
         resultats["synchro"] = lignes
         resultats["tours_lot_50"] = resume_des_tours(resultats)
         resultats["limite"] = limite.mesurer(url, ventes=20_000)

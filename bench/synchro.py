@@ -28,20 +28,23 @@ def mesurer(
     plafond_ventes: int = 20_000,
     graine: int = 1,
     tour: int = 0,
+    echauffer: bool = True,
 ) -> list[dict[str, Any]]:
     """One row per (batch size, terminals) for `systeme` ('magasin' or 'baseline').
 
     `tour` numbers a repeated measurement on the same database: its sales get their own
-    invoice numbers, so that no batch is a resend of an earlier round's."""
+    invoice numbers, so that no batch is a resend of an earlier round's. `echauffer=False`
+    skips the warm-up, for a server this system has already warmed."""
     chemin = CHEMIN_MAGASIN if systeme == "magasin" else CHEMIN_BASELINE
     suffixe = f"-t{tour}" if tour else ""
     lignes = []
-    # Warm-up: every worker imports, connects and caches before the clock runs.
-    echauffement = [
-        lots_prepares(t, prefixe=f"{systeme}-chaud{suffixe}", taille_lot=5, nombre_lots=2, graine=graine)
-        for t in terminaux
-    ]
-    jouer(port=port, terminaux=terminaux, lots=echauffement, taille_lot=5, chemin=chemin)
+    if echauffer:
+        # Every worker imports, connects and caches before the clock runs.
+        echauffement = [
+            lots_prepares(t, prefixe=f"{systeme}-chaud{suffixe}", taille_lot=5, nombre_lots=2, graine=graine)
+            for t in terminaux
+        ]
+        jouer(port=port, terminaux=terminaux, lots=echauffement, taille_lot=5, chemin=chemin)
     for taille in tailles:
         for n in concurrences:
             if n * taille > plafond_ventes * 4:

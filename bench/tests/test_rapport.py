@@ -1,11 +1,13 @@
-"""The report reads the ratio target from rounds that pair each Magasin run with the baseline
-run made right after it, and its main table and chart from the first round only."""
+"""The report measures each configuration for Magasin and the baseline side by side, reads the
+ratio target from rounds that pair the two measurements of the same minute, and its main table
+and chart from the first round only."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bench.rapport import resume_des_tours, tableau
+from bench.rapport import TAILLE_TOURS, plan_des_mesures, resume_des_tours, tableau
+from bench.synchro import CONCURRENCES, TAILLES
 
 
 def _ligne(systeme: str, taille: int, terminaux: int, tour: int, ventes_par_s: float, **extra: Any) -> dict[str, Any]:
@@ -59,3 +61,18 @@ def test_le_tableau_principal_ne_montre_que_le_premier_tour_et_les_tours_a_part(
     texte = tableau(resultats)
     assert "| 50 | 8 | 4000 | 10 | 20 | 120 | 100 | 30 | 40.0× | 0.40 |" in texte
     assert "| 8 | 4000 (3000–4400) | 120 (110–150) | 200 (100–200) | 22.0× (15.0–40.0) |" in texte
+
+
+def test_chaque_configuration_est_mesuree_pour_les_deux_systemes_cote_a_cote():
+    plan = plan_des_mesures(3)
+    paires = [plan[i : i + 2] for i in range(0, len(plan), 2)]
+    for (tour, taille, n, premier), (tour_2, taille_2, n_2, second) in paires:
+        assert (tour, taille, n) == (tour_2, taille_2, n_2)
+        assert {premier, second} == {"magasin", "baseline"}
+        # Magasin first in rounds 0 and 2, the baseline first in round 1.
+        assert premier == ("baseline" if tour % 2 else "magasin")
+    configurations = [(tour, taille, n) for tour, taille, n, _ in plan[::2]]
+    assert configurations == (
+        [(0, taille, n) for taille in TAILLES for n in CONCURRENCES]
+        + [(tour, TAILLE_TOURS, n) for tour in (1, 2) for n in CONCURRENCES]
+    )
