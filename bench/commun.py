@@ -77,11 +77,27 @@ def base_existante() -> str:
 
 
 def creer_base(url: str, *, neuve: bool = True) -> None:
-    """(Re)create the PostgreSQL benchmark database and migrate it."""
-    if url.startswith("postgres"):
+    """Create the benchmark database if it does not exist (`neuve`: drop it first), then
+    migrate it."""
+    creer_base_vide(url, neuve=neuve)
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=RACINE,
+        env=env_serveur(url),
+        check=True,
+    )
+
+
+def creer_base_vide(url: str, *, neuve: bool) -> None:
+    """The database of `url` exists afterwards; with `neuve`, empty. PostgreSQL, MySQL/MariaDB
+    (in utf8mb4, as the settings connect) or SQLite (a file, which `migrate` creates)."""
+    import dj_database_url
+
+    reglages = dj_database_url.parse(url)
+    moteur, nom = reglages["ENGINE"], str(reglages["NAME"])
+    if moteur == "django.db.backends.postgresql":
         import psycopg
 
-        nom = url.rsplit("/", 1)[1]
         admin = url.rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(admin, autocommit=True) as cx:
             existe = cx.execute("select 1 from pg_database where datname = %s", [nom]).fetchone()
@@ -89,12 +105,25 @@ def creer_base(url: str, *, neuve: bool = True) -> None:
                 cx.execute(f'drop database "{nom}" with (force)')
             if not existe or neuve:
                 cx.execute(f'create database "{nom}"')
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=RACINE,
-        env=env_serveur(url),
-        check=True,
-    )
+    elif moteur == "django.db.backends.mysql":
+        import MySQLdb
+
+        cx = MySQLdb.connect(
+            host=reglages.get("HOST") or "127.0.0.1",
+            port=int(reglages.get("PORT") or 3306),
+            user=reglages.get("USER") or "root",
+            password=reglages.get("PASSWORD") or "",
+        )
+        try:
+            curseur = cx.cursor()
+            if neuve:
+                curseur.execute(f"DROP DATABASE IF EXISTS `{nom}`")
+            curseur.execute(f"CREATE DATABASE IF NOT EXISTS `{nom}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        finally:
+            cx.close()
+    elif moteur == "django.db.backends.sqlite3" and neuve:
+        for suffixe in ("", "-wal", "-shm"):
+            Path(nom + suffixe).unlink(missing_ok=True)
 
 
 # --- Seed data ---------------------------------------------------------------------------
