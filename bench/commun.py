@@ -106,14 +106,7 @@ def creer_base_vide(url: str, *, neuve: bool) -> None:
             if not existe or neuve:
                 cx.execute(f'create database "{nom}"')
     elif moteur == "django.db.backends.mysql":
-        import MySQLdb
-
-        cx = MySQLdb.connect(
-            host=reglages.get("HOST") or "127.0.0.1",
-            port=int(reglages.get("PORT") or 3306),
-            user=reglages.get("USER") or "root",
-            password=reglages.get("PASSWORD") or "",
-        )
+        cx = connexion_mysql(url, base=False)
         try:
             curseur = cx.cursor()
             if neuve:
@@ -124,6 +117,21 @@ def creer_base_vide(url: str, *, neuve: bool) -> None:
     elif moteur == "django.db.backends.sqlite3" and neuve:
         for suffixe in ("", "-wal", "-shm"):
             Path(nom + suffixe).unlink(missing_ok=True)
+
+
+def connexion_mysql(url: str, *, base: bool = True) -> Any:
+    """A MySQLdb connection to the server of `url`, to its database unless `base=False`."""
+    import dj_database_url
+    import MySQLdb
+
+    reglages = dj_database_url.parse(url)
+    return MySQLdb.connect(
+        host=reglages.get("HOST") or "127.0.0.1",
+        port=int(reglages.get("PORT") or 3306),
+        user=reglages.get("USER") or "root",
+        password=reglages.get("PASSWORD") or "",
+        **({"database": str(reglages["NAME"])} if base else {}),
+    )
 
 
 # --- Seed data ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import dj_database_url
 import pytest
 from django.conf import settings
 
-from bench.commun import creer_base_vide
+from bench.commun import connexion_mysql, creer_base_vide
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def _supprimer(url: str) -> None:
         with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as cx:
             cx.execute(f'drop database if exists "{nom}" with (force)')
     else:
-        cx = _connexion(url.rsplit("/", 1)[0] + "/mysql")
+        cx = connexion_mysql(url, base=False)
         cx.cursor().execute(f"DROP DATABASE IF EXISTS `{nom}`")
         cx.close()
 
@@ -50,15 +50,7 @@ def _connexion(url: str) -> Any:
         import psycopg
 
         return psycopg.connect(url)
-    import MySQLdb
-
-    return MySQLdb.connect(
-        host=reglages.get("HOST") or "127.0.0.1",
-        port=int(reglages.get("PORT") or 3306),
-        user=reglages.get("USER") or "root",
-        password=reglages.get("PASSWORD") or "",
-        database=str(reglages["NAME"]),
-    )
+    return connexion_mysql(url)
 
 
 def _executer(url: str, requete: str) -> list[Any]:
