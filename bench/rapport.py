@@ -4,9 +4,10 @@ Steps: a fresh benchmark database; sync throughput of Magasin and of the seed-st
 (both behind the same gunicorn, through HTTP, same payloads; each configuration measured for
 the two side by side) for batches of 1/50/500 sales from 1/8/32 terminals, then the 50-sale
 configurations again in more rounds (`--tours`, 3 in all), the order of the two alternating;
-the COPY limit; invoice numbers with 16 writers; the read endpoints over a million ledger rows;
-a cProfile of one 500-sale batch. Writes bench/results/<date>.json,
-bench/results/<date>.png and docs/performance-synchro.png.
+the COPY limit; invoice numbers with 16 writers; the flaky fleet of `bench.simulateur` at full
+size, with its exactly-once check (a failed check fails the command, after the files are
+written); the read endpoints over a million ledger rows; a cProfile of one 500-sale batch.
+Writes bench/results/<date>.json, bench/results/<date>.png and docs/performance-synchro.png.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 from typing import Any
 
 from bench import lectures, limite, numeros, profil, synchro
-from bench.commun import RACINE, Serveur, TerminalBench, url_bench
+from bench.commun import RACINE, Serveur, TerminalBench, peupler, url_bench
+from bench.simulateur import Config, simuler, verifier
 
 RESULTATS = RACINE / "bench" / "results"
 TAILLE_TOURS = 50  # the batch size of the throughput, ratio and p99 targets
@@ -88,6 +92,7 @@ def resume_des_tours(resultats: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 PLAFONDS = {"magasin": 20_000, "baseline": 1_500}  # sales prepared per configuration
+FLOTTE = Config(terminaux=16, boutiques=4, ventes=300, lot=25, fautes=0.2, graine=1)
 
 
 def plan_des_mesures(tours: int) -> list[tuple[int, int, int, str]]:
@@ -129,6 +134,34 @@ def mesurer_par_paires(
         )
         echauffes.add(systeme)
     return lignes
+
+
+def mesurer_flotte(port: int) -> dict[str, Any]:
+    """The flaky fleet at full size against the benchmark's server, then its exactly-once check
+    (`bench.simulateur`): what was made, recorded, sabotaged and recognised, and the problems."""
+    terminaux = peupler(
+        prefixe=f"FLT{time.time_ns() % 10**7}",
+        boutiques=FLOTTE.boutiques,
+        terminaux=FLOTTE.terminaux,
+        articles_par_boutique=50,
+    )
+    journaux, ouvertures, duree = simuler(port=port, terminaux=terminaux, config=FLOTTE)
+    resultat = verifier(port=port, terminaux=terminaux, journaux=journaux, ouvertures=ouvertures)
+    return {"config": asdict(FLOTTE), "duree_s": round(duree, 1), **resultat}
+
+
+def _flotte(f: dict[str, Any]) -> str:
+    c = f["config"]
+    fautes = ", ".join(f"{nom} {n}" for nom, n in sorted(f["fautes"].items()))
+    texte = (
+        f"Flotte capricieuse ({c['terminaux']} terminaux, {c['boutiques']} boutiques, {c['ventes']} ventes "
+        f"chacun, lots de {c['lot']}, {round(c['fautes'] * 100)} % d'envois sabotés) : **{f['ventes_faites']} ventes "
+        f"faites, {f['ventes_enregistrees']} enregistrées** en {f['duree_s']} s ; {f['envois']} envois dont "
+        f"{sum(f['fautes'].values())} sabotés ({fautes}) ; {f['renvois_reconnus']} renvois reconnus. "
+    )
+    if f["problemes"]:
+        return texte + "Vérification : **ÉCHEC** : " + " ; ".join(f["problemes"]) + "."
+    return texte + "Vérification : chaque vente une fois et une seule, stocks = ouverture − vendu, registre entier."
 
 
 def _mediane_et_bornes(valeurs: list[float], format_: str, unite: str = "") -> str:
@@ -193,6 +226,7 @@ def tableau(resultats: dict[str, Any]) -> str:
         f"**{n['numeros_par_s']:.0f} numéros/s** (p50 {n['p50_ms']} ms, p99 {n['p99_ms']} ms), "
         f"sans trou ni doublon : {n['sans_trou_ni_doublon']}.",
         "",
+        *([_flotte(resultats["flotte"]), ""] if "flotte" in resultats else []),
         f"Lectures avec {resultats['lectures']['mouvements']:,} mouvements dans la boutique "
         "(un terminal, une requête à la fois) :",
         "",
@@ -287,6 +321,8 @@ def main() -> None:
         print("COPY", resultats["limite"], flush=True)
         resultats["numeros"] = numeros.mesurer(ecrivains=16, duree_s=5.0)
         print("numéros", resultats["numeros"], flush=True)
+        resultats["flotte"] = mesurer_flotte(serveur.port)
+        print(_flotte(resultats["flotte"]), flush=True)
         terminal, duree_chargement = lectures.preparer(url, mouvements=args.mouvements, ventes=50_000)
         resultats["lectures"] = {
             "mouvements": args.mouvements,
@@ -308,6 +344,8 @@ def main() -> None:
     print(tableau(resultats))
     print()
     print(f"Écrit : bench/results/{jour}.json, bench/results/{jour}.png, docs/performance-synchro.png")
+    if resultats["flotte"]["problemes"]:
+        sys.exit("La flotte a perdu ou doublé des ventes : voir « Flotte capricieuse » ci-dessus.")
 
 
 if __name__ == "__main__":

@@ -76,3 +76,30 @@ def test_chaque_configuration_est_mesuree_pour_les_deux_systemes_cote_a_cote():
         [(0, taille, n) for taille in TAILLES for n in CONCURRENCES]
         + [(tour, TAILLE_TOURS, n) for tour in (1, 2) for n in CONCURRENCES]
     )
+
+
+def _flotte(problemes: list[str]) -> dict[str, Any]:
+    return {
+        "config": {"terminaux": 16, "boutiques": 4, "ventes": 300, "lot": 25, "fautes": 0.2},
+        "duree_s": 6.4,
+        "ventes_faites": 4800,
+        "ventes_enregistrees": 4800 - len(problemes),
+        "envois": 414,
+        "fautes": {"delai": 40, "coupure_avant": 30, "coupure_apres": 34},
+        "renvois_reconnus": 765,
+        "problemes": problemes,
+    }
+
+
+def test_le_tableau_dit_ce_que_la_flotte_a_fait_et_si_la_verification_passe():
+    resultats = _resultats()
+    resultats["flotte"] = _flotte([])
+    texte = tableau(resultats)
+    assert "**4800 ventes faites, 4800 enregistrées** en 6.4 s" in texte
+    assert "414 envois dont 104 sabotés (coupure_apres 34, coupure_avant 30, delai 40)" in texte
+    assert "chaque vente une fois et une seule" in texte and "ÉCHEC" not in texte
+
+    resultats["flotte"] = _flotte(["1 ventes manquantes, ex. ['T3-000042']"])
+    texte = tableau(resultats)
+    assert "Vérification : **ÉCHEC** : 1 ventes manquantes, ex. ['T3-000042']." in texte
+    assert "chaque vente une fois et une seule" not in texte
