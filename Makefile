@@ -38,7 +38,7 @@ test: install-dev
 
 lint: install-dev
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check . || true
+	$(PY) -m ruff format --check .
 	$(DEV) $(PY) -m mypy magasin
 
 ## serve: production serving with gunicorn (needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL)

@@ -158,6 +158,9 @@ def _flotte(f: dict[str, Any]) -> str:
         f"chacun, lots de {c['lot']}, {round(c['fautes'] * 100)} % d'envois sabotés) : **{f['ventes_faites']} ventes "
         f"faites, {f['ventes_enregistrees']} enregistrées** en {f['duree_s']} s ; {f['envois']} envois dont "
         f"{sum(f['fautes'].values())} sabotés ({fautes}) ; {f['renvois_reconnus']} renvois reconnus. "
+        f"{f['ventes_par_sequence']} ventes identifiées par leur seule séquence ; {f['renvois_reformules']} "
+        f"renvois réécrits autrement (clés, nombres, casse de l'uuid, date, montant_total), dont "
+        f"{f['renvois_reformules_reconnus']} reconnus already_exists. "
     )
     if f["problemes"]:
         return texte + "Vérification : **ÉCHEC** : " + " ; ".join(f["problemes"]) + "."

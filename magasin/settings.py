@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Only for its static files and templates: /api/docs serves Swagger UI from the site, not a CDN.
+    "ninja",
     "magasin.core",
     "magasin.boutiques",
     "magasin.stock",
@@ -59,16 +62,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it times the whole request and tags every log line with the request id.
     "magasin.core.middleware.JournalRequetes",
+    # gzip of the API's JSON answers (never the back-office's pages: see its docstring). Outside
+    # every middleware that writes a body, so it compresses what is finally sent.
+    "magasin.api.middleware.CompressionApi",
     "django.middleware.security.SecurityMiddleware",
+    "magasin.web.csp.PolitiqueSecuriteContenu",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's CommonMiddleware, but a POST under /api/ is never redirected to add a slash.
+    "magasin.api.middleware.CommunSansRedirigerLesEnvoisApi",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "magasin.api.middleware.MethodeNonPermiseEnJSON",
+    # /api/ only: 404/405 built outside an endpoint answered in the API's JSON error shape.
+    "magasin.api.middleware.ErreursHttpEnJSON",
 ]
 
 ROOT_URLCONF = "magasin.urls"
@@ -125,11 +134,20 @@ if os.environ.get("MAGASIN_TEST_DB_NAME"):
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the authentication failure counters (magasin.core.limitation), which every
+# worker must see: a per-process memory cache would multiply the limit by the worker count.
+# Redis when there are several servers; otherwise files in var/, seen by all the workers of the
+# machine with nothing to create or migrate, and no write in the sales database (SQLite has one
+# writer). The counters only change on failures: a terminal's accepted request reads nothing here.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
         if os.environ.get("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
     )
 }
 
@@ -166,6 +184,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: templates give htmx the token (hx-headers in base.html).
+CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
@@ -185,6 +205,14 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # --- Magasin --------------------------------------------------------------------------------
 MAGASIN_SYNC_MAX_VENTES = int(os.environ.get("MAGASIN_SYNC_MAX_VENTES", "500"))
+# Addresses or networks (CIDR) of our own reverse proxies: only from them is X-Forwarded-For
+# believed when counting authentication failures per client (magasin.core.limitation).
+MAGASIN_PROXIES_DE_CONFIANCE = _env_list("MAGASIN_PROXIES_DE_CONFIANCE", "")
+for _proxy in MAGASIN_PROXIES_DE_CONFIANCE:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"MAGASIN_PROXIES_DE_CONFIANCE: {_proxy!r} is no address or network") from _exc
 # A 500-sale batch of generous sales fits well under this; anything larger is refused early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAGASIN_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 

@@ -17,6 +17,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _nom = os.environ.get("MAGASIN_TEST_DB_NAME", "test_magasin")
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / f"{_nom}.sqlite3")
 
+if not os.environ.get("REDIS_URL"):
+    # Counters per test process: concurrent runs on one machine must not share (or clear) them.
+    # Production's shared file cache is proven in magasin/core/tests/test_limitation.py.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # No collectstatic in tests: serve from the finders and skip WhiteNoise's STATIC_ROOT scan.
 STATIC_ROOT = None  # type: ignore[assignment]
 WHITENOISE_USE_FINDERS = True

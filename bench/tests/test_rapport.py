@@ -87,6 +87,9 @@ def _flotte(problemes: list[str]) -> dict[str, Any]:
         "envois": 414,
         "fautes": {"delai": 40, "coupure_avant": 30, "coupure_apres": 34},
         "renvois_reconnus": 765,
+        "ventes_par_sequence": 1190,
+        "renvois_reformules": 780,
+        "renvois_reformules_reconnus": 765,
         "problemes": problemes,
     }
 
@@ -98,6 +101,8 @@ def test_le_tableau_dit_ce_que_la_flotte_a_fait_et_si_la_verification_passe():
     assert "**4800 ventes faites, 4800 enregistrées** en 6.4 s" in texte
     assert "414 envois dont 104 sabotés (coupure_apres 34, coupure_avant 30, delai 40)" in texte
     assert "chaque vente une fois et une seule" in texte and "ÉCHEC" not in texte
+    assert "1190 ventes identifiées par leur seule séquence ; 780 renvois réécrits" in texte
+    assert "dont 765 reconnus already_exists" in texte
 
     resultats["flotte"] = _flotte(["1 ventes manquantes, ex. ['T3-000042']"])
     texte = tableau(resultats)

@@ -1,18 +1,40 @@
-"""Which terminal a request speaks for: serial header, then token, with failure throttling."""
+"""Which terminal a request speaks for: serial header, then token; failures throttled.
+
+The rule (issue 17): a terminal presenting valid credentials is never refused because of
+failures, its own or anyone's. Failures (unknown serial, wrong or missing token) are counted
+per serial and per client address (`magasin.core.limitation.adresse_client`: the real address
+behind a trusted proxy); a failing request whose serial or address has failed too often gets
+429 with `Retry-After` instead of 401/404. The credentials are checked first, so a terminal
+that authenticates behind an address shared with a retired terminal retrying forever (every
+terminal behind one nginx, one shop's NAT) is served, and an accepted request reads nothing
+from the cache.
+
+Why a blocked serial still gets in with its right token: the token is 256 random bits
+(`boutiques.services.jeton_generer`), so guessing it is bounded by its entropy, not by a rate:
+at a million guesses a second, the odds of a hit in a century are below 1 in 10^61. Refusing
+the right token instead would let anyone who reads a serial off a device's label lock that
+till out with 20 requests every 5 minutes, which is what the rule forbids. What the counters
+bound is noise: a device with a stale token or a retired serial, told to back off for a while
+with `Retry-After`. A serial-only terminal (`serie_seule`) has no secret but its serial; the
+same rule lets it in, so guessing such serials is not bounded by this throttle (a wrong guess
+gets 429, a right one 200): giving those terminals a token is the fix, not a lock-out.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from magasin.boutiques.models import Terminal
 from magasin.boutiques.services import terminal_authentifier, terminal_marquer_synchro
 from magasin.core.erreurs import CodeErreur, ErreurMetier
+from magasin.core.limitation import Limite, adresse_client, blocage_restant, echec_compter
 
 ENTETES_SERIE = ("X-Device-Serial", "Device-Serial", "Serial-Number")
-ECHECS_MAX = getattr(settings, "MAGASIN_ECHECS_AUTH_MAX", 20)
 FENETRE_ECHECS_S = 300
+# 20 failures in 5 minutes: a terminal retrying every 15 s with a stale token is told to wait.
+LIMITE_SERIE = Limite(espace="terminal-serie", maximum=20, fenetre_s=FENETRE_ECHECS_S)
+LIMITE_ADRESSE = Limite(espace="terminal-adresse", maximum=20, fenetre_s=FENETRE_ECHECS_S)
+ECHECS_COMPTES = (CodeErreur.TOKEN_INVALIDE, CodeErreur.TERMINAL_NOT_FOUND)
 
 
 def _serie(request: HttpRequest) -> str | None:
@@ -31,17 +53,36 @@ def _jeton(request: HttpRequest) -> str | None:
     return request.headers.get("X-Device-Token") or None
 
 
-def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "inconnu"
+def _echec(request: HttpRequest, serie: str | None, erreur: ErreurMetier) -> ErreurMetier:
+    """The error to answer for a failed authentication: 429 once its serial or address is
+    blocked, otherwise the failure itself, counted."""
+    compteurs = [(LIMITE_ADRESSE, adresse_client(request))]
+    if serie and serie.strip():
+        compteurs.append((LIMITE_SERIE, serie.strip()[:100]))  # as terminal_authentifier reads it
+    restant = max(blocage_restant(limite, cle) for limite, cle in compteurs)
+    if restant:
+        # Not counted again: a blocked client hammering on adds no write, and its window ends.
+        return ErreurMetier(
+            CodeErreur.TROP_DE_TENTATIVES,
+            f"Trop d'échecs d'authentification pour ce terminal ou depuis cette adresse : réessayez dans {restant} s.",
+            reessayer_dans_s=restant,
+        )
+    for limite, cle in compteurs:
+        echec_compter(limite, cle)
+    return erreur
 
 
-def _compter_echec(cle: str) -> None:
-    if cache.add(cle, 1, FENETRE_ECHECS_S):
-        return
-    try:
-        cache.incr(cle)
-    except ValueError:  # expired between add() and incr()
-        cache.set(cle, 1, FENETRE_ECHECS_S)
+ENTETES_VERSION = ("X-App-Version", "X-Client-Version", "App-Version", "X-Version")
+
+
+def application_de_requete(request: HttpRequest) -> tuple[str, str]:
+    """(User-Agent, version) as the terminal's app states them, printable characters only."""
+    version = next((request.headers[e] for e in ENTETES_VERSION if request.headers.get(e)), "")
+    return _imprimable(request.headers.get("User-Agent", "")), _imprimable(version)
+
+
+def _imprimable(texte: str) -> str:
+    return "".join(c for c in texte if c.isprintable())
 
 
 def terminal_de_requete(request: HttpRequest, *, marquer: bool = True) -> Terminal:
@@ -50,19 +91,15 @@ def terminal_de_requete(request: HttpRequest, *, marquer: bool = True) -> Termin
     `marquer=False` leaves the update to the caller (the sync writes it in its own transaction,
     which saves a commit per batch).
     """
-    cle = f"magasin:echecs-auth:{_client(request)}"
-    if (cache.get(cle) or 0) >= ECHECS_MAX:
-        raise ErreurMetier(
-            CodeErreur.TROP_DE_TENTATIVES,
-            "Trop d'échecs d'authentification depuis ce poste : réessayez dans quelques minutes.",
-        )
+    serie = _serie(request)
     try:
-        terminal = terminal_authentifier(numero_serie=_serie(request), jeton=_jeton(request))
+        terminal = terminal_authentifier(numero_serie=serie, jeton=_jeton(request))
     except ErreurMetier as erreur:
-        if erreur.code in (CodeErreur.TOKEN_INVALIDE, CodeErreur.TERMINAL_NOT_FOUND):
-            _compter_echec(cle)
+        if erreur.code in ECHECS_COMPTES:
+            raise _echec(request, serie, erreur) from None
         raise
     if marquer:
-        terminal_marquer_synchro(terminal=terminal)
+        user_agent, version = application_de_requete(request)
+        terminal_marquer_synchro(terminal=terminal, user_agent=user_agent, version_app=version)
     request.magasin_terminal = terminal  # type: ignore[attr-defined]  # for the access log
     return terminal

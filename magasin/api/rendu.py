@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -65,7 +66,7 @@ def _creee_json(resultat: ResultatVente, boutique: Boutique) -> dict[str, Any]:
         "boutique_id": boutique.pk,
         "boutique_nom": boutique.nom,
         "montant_total": montant_chaine(vente.montant_total),
-        "date_vente": vente.date_vente.isoformat(),
+        "date_vente": vente.date_vente.astimezone(UTC).isoformat(),
         "lignes_count": len(lignes),
         "lignes": [_ligne_de_modele(lg) for lg in lignes],
         "avertissements": resultat.avertissements,
@@ -80,7 +81,7 @@ def _erreur_json(resultat: ResultatVente) -> dict[str, Any]:
     assert erreur is not None
     return {
         "index": resultat.index,
-        "numero_facture": resultat.entree.numero_facture or "N/A",
+        "numero_facture": resultat.lue.numero_facture or "N/A",
         "code": erreur.code.value,
         "erreur": erreur.message,
         "details": erreur.details,

@@ -1,6 +1,8 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from magasin.boutiques.models import Boutique, Membre, Terminal
@@ -33,7 +35,8 @@ class TerminalAdmin(admin.ModelAdmin):
     @admin.display(description="Authentification")
     def authentification(self, obj: Terminal) -> str:
         if obj.serie_seule:
-            return format_html('<strong style="color:#b00">{}</strong>', "Série seule (risque)")
+            # A class, not a style attribute: the Content-Security-Policy allows no inline style.
+            return format_html('<strong class="errornote">{}</strong>', "Série seule (risque)")
         return "Jeton" if obj.jeton_hash else "Aucun jeton"
 
     def save_model(self, request: HttpRequest, obj: Terminal, form: object, change: bool) -> None:
@@ -47,13 +50,35 @@ class TerminalAdmin(admin.ModelAdmin):
             serie_seule=obj.serie_seule,
         )
         obj.pk = terminal.pk
-        messages.warning(request, f"Jeton de {terminal.nom_terminal} (affiché une seule fois) : {jeton}")
+        # Kept on this request only, for response_add: never in a message (a cookie) or the session.
+        request.magasin_jeton_cree = (terminal, jeton)  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: Terminal, post_url_continue: str | None = None) -> HttpResponse:
+        cree = getattr(request, "magasin_jeton_cree", None)
+        if cree is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self._page_jetons(request, [cree])
 
     @admin.action(description="Régénérer le jeton (l'ancien cesse de fonctionner)")
-    def regenerer_jeton(self, request: HttpRequest, queryset: QuerySet[Terminal]) -> None:
-        for terminal in queryset:
-            jeton = terminal_rotation_jeton(terminal=terminal)
-            messages.warning(request, f"Nouveau jeton de {terminal.nom_terminal} (affiché une seule fois) : {jeton}")
+    def regenerer_jeton(self, request: HttpRequest, queryset: QuerySet[Terminal]) -> HttpResponse:
+        jetons = [(terminal, terminal_rotation_jeton(terminal=terminal)) for terminal in queryset]
+        return self._page_jetons(request, jetons)
+
+    def _page_jetons(self, request: HttpRequest, jetons: list[tuple[Terminal, str]]) -> HttpResponse:
+        """Tokens are shown once, on the response to the POST that made them, as the back-office
+        does: the `messages` cookie is signed, not encrypted, and caches must not keep the page."""
+        reponse = TemplateResponse(
+            request,
+            "admin/boutiques/terminal_jetons.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Jetons de terminal",
+                "jetons": jetons,
+                "retour": reverse("admin:boutiques_terminal_changelist"),
+            },
+        )
+        reponse["Cache-Control"] = "no-store"
+        return reponse
 
 
 @admin.register(Membre)

@@ -51,6 +51,9 @@ class Terminal(models.Model):
     jeton_hash = models.CharField(max_length=64, blank=True, default="")
     jeton_prefixe = models.CharField(max_length=8, blank=True, default="")
     jeton_cree_le = models.DateTimeField(null=True, blank=True)
+    # What the app says it is, from its last request (User-Agent and any version header).
+    user_agent = models.CharField(max_length=255, blank=True, default="")
+    version_app = models.CharField(max_length=100, blank=True, default="")
     date_creation = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,6 +67,29 @@ class Terminal(models.Model):
     @property
     def a_un_jeton(self) -> bool:
         return bool(self.jeton_hash)
+
+
+class ChampInconnu(models.Model):
+    """A field a terminal sends that the contract does not know, and since when.
+
+    The terminal team learns what the app in the field sends without reading logs.
+    `chemin` is where it was seen: "enveloppe.x", "vente.x" or "ligne.x".
+    """
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="champs_inconnus")
+    chemin = models.CharField(max_length=150)
+    exemple = models.CharField(max_length=200, blank=True, default="")
+    premiere_vue = models.DateTimeField()
+    derniere_vue = models.DateTimeField()
+
+    class Meta:
+        ordering = ["terminal", "chemin"]
+        verbose_name = "champ inconnu"
+        verbose_name_plural = "champs inconnus"
+        constraints = [models.UniqueConstraint(fields=["terminal", "chemin"], name="champ_inconnu_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.terminal_id} {self.chemin}"
 
 
 class Role(models.TextChoices):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from magasin.boutiques.models import Boutique, Membre, Role, Terminal
+from magasin.boutiques.models import Boutique, ChampInconnu, Membre, Role, Terminal
 from magasin.core import sql
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 
@@ -139,16 +141,51 @@ def boutique_verrouiller(boutique_id: int) -> Boutique:
     return boutiques[0]
 
 
-def terminal_marquer_synchro(*, terminal: Terminal, moment: datetime | None = None) -> None:
-    """Record a contact from the terminal (every API request, accepted or not)."""
+def terminal_marquer_synchro(
+    *, terminal: Terminal, moment: datetime | None = None, user_agent: str | None = None, version_app: str | None = None
+) -> None:
+    """Record a contact from the terminal (every API request, accepted or not), and what its
+    app says it is when the request says it (User-Agent, version header)."""
     maintenant = moment or timezone.now()
-    # Every API request runs this: plain SQL, not an ORM update (see magasin.core.sql).
-    sql.executer(
-        f"UPDATE {sql.table(Terminal)} SET {sql.colonne(Terminal, 'derniere_synchro')} = %s "
-        f"WHERE {sql.colonne(Terminal, 'id')} = %s",
-        [connection.ops.adapt_datetimefield_value(maintenant), terminal.pk],
+    champs: dict[str, Any] = {"derniere_synchro": maintenant}
+    if user_agent:
+        champs["user_agent"] = user_agent[:255]
+    if version_app:
+        champs["version_app"] = version_app[:100]
+    Terminal.objects.filter(pk=terminal.pk).update(**champs)
+    for nom, valeur in champs.items():
+        setattr(terminal, nom, valeur)
+
+
+def terminal_noter_champs_inconnus(*, terminal: Terminal, champs: dict[str, Any], moment: datetime) -> None:
+    """Remember which fields beyond the contract the terminal sends, since when and until when,
+    with one example value each. One read and at most two writes per batch."""
+    if not champs:
+        return
+    connus = set(
+        ChampInconnu.objects.filter(terminal=terminal, chemin__in=list(champs)).values_list("chemin", flat=True)
     )
-    terminal.derniere_synchro = maintenant
+    nouveaux = [
+        ChampInconnu(
+            terminal=terminal,
+            chemin=chemin[:150],
+            exemple=_exemple(valeur),
+            premiere_vue=moment,
+            derniere_vue=moment,
+        )
+        for chemin, valeur in sorted(champs.items())
+        if chemin not in connus
+    ]
+    if nouveaux:
+        ChampInconnu.objects.bulk_create(nouveaux, ignore_conflicts=True)
+    if connus:
+        ChampInconnu.objects.filter(terminal=terminal, chemin__in=sorted(connus)).update(derniere_vue=moment)
+
+
+def _exemple(valeur: Any) -> str:
+    texte = json.dumps(valeur, ensure_ascii=False, default=str)
+    # Shown on a page and in a command's output: no control character, bounded length.
+    return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in texte)[:200]
 
 
 def membre_definir(*, utilisateur: AbstractBaseUser, boutique: Boutique, role: Role) -> Membre:

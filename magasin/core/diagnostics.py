@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Lag, Length, Substr
 from django.utils import timezone
 
-from magasin.boutiques.models import Boutique, Terminal
+from magasin.boutiques.models import Boutique, ChampInconnu, Terminal
 from magasin.core.models import MotifRefusTerminal, TentativeTerminalRefusee
 from magasin.stock.models import Article, MouvementStock, TypeMouvement
 from magasin.stock.services import REFERENCE_CORRECTION_DERIVE
@@ -62,10 +62,12 @@ class Constat:
     conseil: str = ""
     # Non-empty when the schema forbids the fault; the check still runs (legacy imports).
     impossible_par_construction: str = ""
+    # What the report shows for information only (never a problem, whatever its count).
+    information: bool = False
 
     @property
     def probleme(self) -> bool:
-        return self.nombre > 0
+        return self.nombre > 0 and not self.information
 
 
 @dataclass
@@ -456,6 +458,38 @@ def _terminaux_silencieux(*, boutique: Boutique | None, limite: int, maintenant:
     )
 
 
+def _champs_inconnus(*, boutique: Boutique | None, limite: int) -> Constat:
+    qs = ChampInconnu.objects.all()
+    if boutique is not None:
+        qs = qs.filter(terminal__boutique=boutique)
+    valeurs = qs.order_by("terminal__numero_serie", "chemin").values(
+        "terminal__numero_serie",
+        "terminal__user_agent",
+        "terminal__version_app",
+        "chemin",
+        "premiere_vue",
+        "derniere_vue",
+        "exemple",
+    )
+    nombre, elements = _compter_et_lister(
+        valeurs,
+        limite,
+        terminal__numero_serie="numero_serie",
+        terminal__user_agent="user_agent",
+        terminal__version_app="version_app",
+        premiere_vue="depuis",
+        derniere_vue="dernier_envoi",
+    )
+    return Constat(
+        cle="champs_inconnus",
+        titre="Champs hors contrat envoyés par les terminaux (information)",
+        nombre=nombre,
+        elements=elements,
+        conseil="Acceptés et gardés avec chaque vente : à transmettre à l'équipe de l'application.",
+        information=True,
+    )
+
+
 def diagnostic_ventes(
     *,
     boutique: Boutique | None = None,
@@ -488,6 +522,7 @@ def diagnostic_ventes(
         _quarantaine(boutique=boutique, limite=limite, maintenant=maintenant),
         _trous_de_sequence(boutique=boutique, limite=limite),
         _terminaux_silencieux(boutique=boutique, limite=limite, maintenant=maintenant, jours=jours_silence),
+        _champs_inconnus(boutique=boutique, limite=limite),
     ]
     return Rapport(
         titre="Vérification des ventes",

@@ -23,6 +23,8 @@ class CodeErreur(StrEnum):
     INVALID_DATE = "INVALID_DATE"
     BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
     BODY_TOO_LARGE = "BODY_TOO_LARGE"
+    INVALID_ENCODING = "INVALID_ENCODING"
+    UNSUPPORTED_ENCODING = "UNSUPPORTED_ENCODING"
     REQUETE_INCOMPLETE = "REQUETE_INCOMPLETE"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
@@ -32,6 +34,12 @@ class CodeErreur(StrEnum):
     ARTICLE_INTROUVABLE = "ARTICLE_INTROUVABLE"
     STOCK_INSUFFISANT = "STOCK_INSUFFISANT"
     NUMERO_FACTURE_CONFLIT = "NUMERO_FACTURE_CONFLIT"
+    VENTE_ILLISIBLE = "VENTE_ILLISIBLE"
+    LIGNES_MANQUANTES = "LIGNES_MANQUANTES"
+    CHAMP_INVALIDE = "CHAMP_INVALIDE"
+    TEXTE_TROP_LONG = "TEXTE_TROP_LONG"
+    DATE_HORS_FENETRE = "DATE_HORS_FENETRE"
+    MONTANT_HORS_LIMITES = "MONTANT_HORS_LIMITES"
     # Back-office operations
     QUANTITE_INVALIDE = "QUANTITE_INVALIDE"
     VENTE_DEJA_ANNULEE = "VENTE_DEJA_ANNULEE"
@@ -53,6 +61,8 @@ STATUT_HTTP: dict[CodeErreur, int] = {
     CodeErreur.INVALID_DATE: 400,
     CodeErreur.BATCH_TOO_LARGE: 413,
     CodeErreur.BODY_TOO_LARGE: 413,
+    CodeErreur.INVALID_ENCODING: 400,
+    CodeErreur.UNSUPPORTED_ENCODING: 415,
     CodeErreur.REQUETE_INCOMPLETE: 400,
     CodeErreur.NOT_FOUND: 404,
     CodeErreur.METHOD_NOT_ALLOWED: 405,
@@ -61,6 +71,12 @@ STATUT_HTTP: dict[CodeErreur, int] = {
     CodeErreur.ARTICLE_INTROUVABLE: 422,
     CodeErreur.STOCK_INSUFFISANT: 422,
     CodeErreur.NUMERO_FACTURE_CONFLIT: 409,
+    CodeErreur.VENTE_ILLISIBLE: 422,
+    CodeErreur.LIGNES_MANQUANTES: 422,
+    CodeErreur.CHAMP_INVALIDE: 422,
+    CodeErreur.TEXTE_TROP_LONG: 422,
+    CodeErreur.DATE_HORS_FENETRE: 422,
+    CodeErreur.MONTANT_HORS_LIMITES: 422,
     CodeErreur.QUANTITE_INVALIDE: 400,
     CodeErreur.VENTE_DEJA_ANNULEE: 409,
     CodeErreur.MOTIF_REQUIS: 400,
@@ -81,7 +97,9 @@ DESCRIPTION: dict[CodeErreur, str] = {
     CodeErreur.INVALID_PAYLOAD: "Le JSON n'a pas la forme attendue (le champ fautif est nommé).",
     CodeErreur.INVALID_DATE: "Une date ne se lit pas (format ISO 8601 attendu).",
     CodeErreur.BATCH_TOO_LARGE: "Trop de ventes dans un seul envoi.",
-    CodeErreur.BODY_TOO_LARGE: "Corps de requête trop volumineux.",
+    CodeErreur.BODY_TOO_LARGE: "Corps de requête trop volumineux (compressé ou une fois décompressé).",
+    CodeErreur.INVALID_ENCODING: "Corps gzip illisible (compression corrompue ou tronquée).",
+    CodeErreur.UNSUPPORTED_ENCODING: "Content-Encoding non pris en charge (gzip seulement).",
     CodeErreur.REQUETE_INCOMPLETE: "Corps de requête incomplet (connexion coupée) : rien n'a été écrit.",
     CodeErreur.NOT_FOUND: "Ressource introuvable.",
     CodeErreur.METHOD_NOT_ALLOWED: "Méthode HTTP non permise.",
@@ -90,7 +108,13 @@ DESCRIPTION: dict[CodeErreur, str] = {
     CodeErreur.ARTICLE_INTROUVABLE: "Article inconnu, inactif ou d'une autre boutique.",
     CodeErreur.STOCK_INSUFFISANT: "Stock insuffisant (boutique en politique REFUSER).",
     CodeErreur.NUMERO_FACTURE_CONFLIT: "Numéro de facture déjà utilisé pour une autre vente.",
-    CodeErreur.QUANTITE_INVALIDE: "Quantité invalide.",
+    CodeErreur.VENTE_ILLISIBLE: "Une vente du lot n'est pas un objet JSON.",
+    CodeErreur.LIGNES_MANQUANTES: "Vente sans lignes (« lignes » absent, nul ou vide).",
+    CodeErreur.CHAMP_INVALIDE: "Un champ de la vente ne se lit pas (le champ est nommé).",
+    CodeErreur.TEXTE_TROP_LONG: "Un texte de la vente dépasse la longueur permise.",
+    CodeErreur.DATE_HORS_FENETRE: "date_vente avant l'an 2000 ou plus de deux jours dans le futur.",
+    CodeErreur.MONTANT_HORS_LIMITES: "Un montant ou un total dépasse ce que le serveur peut enregistrer.",
+    CodeErreur.QUANTITE_INVALIDE: "Quantité invalide (entier positif attendu).",
     CodeErreur.VENTE_DEJA_ANNULEE: "Cette vente est déjà annulée.",
     CodeErreur.MOTIF_REQUIS: "Un motif est obligatoire.",
     CodeErreur.QUARANTAINE_DEJA_TRAITEE: "Cette vente en quarantaine a déjà été traitée.",

@@ -27,7 +27,7 @@ def main(lots: int = 40, ventes_par_lot: int = 50, lignes_par_vente: int = 3) ->
     from magasin.boutiques.models import Boutique
     from magasin.boutiques.services import terminal_creer
     from magasin.stock.services import article_creer
-    from magasin.ventes.entrees import VenteEntree
+    from magasin.ventes.entrees import VenteEntree, VenteLue
     from magasin.ventes.services import ventes_synchroniser
 
     n = Boutique.objects.filter(code__startswith="MESURE-").count() + 1
@@ -58,7 +58,7 @@ def main(lots: int = 40, ventes_par_lot: int = 50, lignes_par_vente: int = 3) ->
                 }
                 for k in range(lignes_par_vente)
             ]
-            ventes.append(VenteEntree(sequence=sequence, lignes=lignes))
+            ventes.append(VenteLue.de_entree(VenteEntree(sequence=sequence, lignes=lignes)))
         debut = time.perf_counter()
         resultat = ventes_synchroniser(terminal=terminal, ventes=ventes)
         durees.append(time.perf_counter() - debut)

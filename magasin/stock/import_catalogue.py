@@ -7,16 +7,24 @@ ledger services: new articles through `article_creer` (opening stock as a moveme
 
 Columns (header row, case and accents ignored): code (required), nom, prix_vente, stock,
 seuil_alerte, code_barres, actif. For a new article, nom and prix_vente are required.
+
+An upload cannot take the server down: its size is checked before it is read, an XLSX's
+uncompressed size before it is parsed (a zip bomb is a few KB), its declared dimensions are
+ignored and reading stops at the row and column limits; a CSV stops at the row limit too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 
@@ -29,6 +37,16 @@ from magasin.stock.services import article_creer, article_modifier, stock_ajuste
 
 LIGNES_MAX = 5000
 TAILLE_MAX = 2 * 1024 * 1024
+# Reading stops at this file line (empty lines are skipped but counted here) and this column.
+LIGNE_FICHIER_MAX = 2 * LIGNES_MAX + 1
+COLONNES_MAX = 64
+# An honest 5000-row catalogue is a few MB of XML once unzipped; a zip bomb is gigabytes.
+# openpyxl parses about 100 000 cells a second here: these bound a file to a few seconds.
+TAILLE_DECOMPRESSEE_MAX = 32 * 1024 * 1024
+TAILLE_PIECE_MAX = 4 * 1024 * 1024  # any XML part but the sheets (styles, shared strings...)
+CELLULES_MAX = 200_000  # per sheet (5000 rows of 40 columns), and as many shared strings
+_CELLULE_XML = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_CHAINE_XML = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
 
 COLONNES = {
     "code": "code",
@@ -112,7 +130,12 @@ def _texte(valeur: Any) -> str:
     return str(valeur).strip()
 
 
-def _rangees(entetes: list[Any], rangees: list[list[Any]]) -> list[LigneCatalogue]:
+def _rangees(rangees: Iterable[Iterable[Any]]) -> list[LigneCatalogue]:
+    """Data rows under the header row; stops reading as soon as a limit is passed."""
+    iterateur = iter(rangees)
+    entetes = next(iterateur, None)
+    if entetes is None:
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Le fichier est vide.")
     colonnes = [COLONNES.get(_cle(e)) for e in entetes]
     if "code" not in colonnes:
         raise ErreurMetier(
@@ -120,44 +143,119 @@ def _rangees(entetes: list[Any], rangees: list[list[Any]]) -> list[LigneCatalogu
             "La première ligne doit nommer les colonnes, dont « code » "
             "(et nom, prix_vente, stock, seuil_alerte, code_barres, actif).",
         )
+    trop_long = ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"Fichier trop long : {LIGNES_MAX} lignes au plus.")
     lignes = []
-    for numero, rangee in enumerate(rangees, 2):
+    for numero, rangee in enumerate(iterateur, 2):
+        if numero > LIGNE_FICHIER_MAX:
+            raise trop_long
         valeurs = {
             colonne: _texte(valeur) for colonne, valeur in zip(colonnes, rangee, strict=False) if colonne is not None
         }
         if any(valeurs.values()):
             lignes.append(LigneCatalogue(numero=numero, valeurs=valeurs))
-    if len(lignes) > LIGNES_MAX:
-        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"Fichier trop long : {LIGNES_MAX} lignes au plus.")
+            if len(lignes) > LIGNES_MAX:
+                raise trop_long
     return lignes
 
 
-def catalogue_lire(*, nom_fichier: str, contenu: bytes) -> list[LigneCatalogue]:
-    """Rows of a CSV (`;` or `,`, UTF-8 or Latin-1) or XLSX file; raises on an unreadable file."""
+def _lire_contenu(fichier: IO[bytes] | bytes) -> bytes:
+    """The upload's bytes, its size checked before anything is read."""
+    trop_gros = ErreurMetier(CodeErreur.BODY_TOO_LARGE, "Fichier trop volumineux (2 Mo au plus).")
+    if isinstance(fichier, bytes):
+        if len(fichier) > TAILLE_MAX:
+            raise trop_gros
+        return fichier
+    taille = getattr(fichier, "size", None)  # Django's UploadedFile knows it without reading
+    if taille is not None and taille > TAILLE_MAX:
+        raise trop_gros
+    contenu = fichier.read(TAILLE_MAX + 1)
     if len(contenu) > TAILLE_MAX:
-        raise ErreurMetier(CodeErreur.BODY_TOO_LARGE, "Fichier trop volumineux (2 Mo au plus).")
-    if nom_fichier.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+        raise trop_gros
+    return contenu
 
-        try:
-            classeur = load_workbook(io.BytesIO(contenu), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds on a bad file
-            raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"Fichier XLSX illisible : {exc}") from None
-        rangees = [list(r) for r in classeur.active.iter_rows(values_only=True)]
+
+def _trop_grand(quoi: str) -> ErreurMetier:
+    return ErreurMetier(CodeErreur.BODY_TOO_LARGE, f"Fichier XLSX trop volumineux une fois décompressé ({quoi}).")
+
+
+def _elements_au_plus(xml: bytes, motif: re.Pattern[bytes], limite: int) -> bool:
+    return next(itertools.islice(motif.finditer(xml), limite, None), None) is None
+
+
+def _verifier_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse what would cost seconds and hundreds of MB to parse, before openpyxl parses it.
+
+    zipfile never inflates a member past its declared size, so the declared sizes bound the
+    work. openpyxl reads the shared strings and the styles whole, and a sheet's row whole
+    (every cell of it, past the columns we read): their elements are counted first, at C speed.
+    """
+    infos = archive.infolist()
+    if sum(info.file_size for info in infos) > TAILLE_DECOMPRESSEE_MAX:
+        raise _trop_grand(f"{TAILLE_DECOMPRESSEE_MAX // 2**20} Mo au plus")
+    for info in infos:
+        nom = info.filename.lower()
+        if nom.startswith("xl/worksheets/") and nom.endswith(".xml"):
+            if not _elements_au_plus(archive.read(info), _CELLULE_XML, CELLULES_MAX):
+                raise _trop_grand(f"{CELLULES_MAX} cellules au plus")
+        elif nom.endswith((".xml", ".rels")):
+            if info.file_size > TAILLE_PIECE_MAX:
+                raise _trop_grand(f"{info.filename} : {TAILLE_PIECE_MAX // 2**20} Mo au plus")
+            if nom.endswith("sharedstrings.xml") and not _elements_au_plus(
+                archive.read(info), _CHAINE_XML, CELLULES_MAX
+            ):
+                raise _trop_grand(f"{CELLULES_MAX} textes au plus")
+
+
+def _rangees_xlsx(contenu: bytes) -> Iterator[tuple[Any, ...]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(contenu)) as archive:
+            _verifier_archive(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Fichier XLSX illisible.") from None
+    try:
+        classeur = load_workbook(io.BytesIO(contenu), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a bad file
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Fichier XLSX illisible.") from None
+    try:
+        feuille = classeur.active
+        # The <dimension> a file declares is not trusted (A1:XFD1048576 costs gigabytes):
+        # rows and columns are read as they come, up to the limits.
+        feuille.reset_dimensions()
+        yield from feuille.iter_rows(max_row=LIGNE_FICHIER_MAX + 1, max_col=COLONNES_MAX, values_only=True)
+    except Exception:
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Fichier XLSX illisible.") from None
+    finally:
         classeur.close()
-    elif nom_fichier.lower().endswith((".csv", ".txt")):
-        try:
-            texte = contenu.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            texte = contenu.decode("latin-1")
-        premiere = texte.split("\n", 1)[0]
-        separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
-        rangees = [list(r) for r in csv.reader(io.StringIO(texte), delimiter=separateur)]
-    else:
+
+
+def _rangees_csv(contenu: bytes) -> Iterator[list[str]]:
+    try:
+        texte = contenu.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        texte = contenu.decode("latin-1")
+    premiere = texte.split("\n", 1)[0]
+    separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
+    try:
+        yield from csv.reader(io.StringIO(texte), delimiter=separateur)
+    except csv.Error as exc:
+        message = "Fichier CSV illisible."
+        if "field limit" in str(exc):
+            # An unclosed quote swallows the rest of the file into one field.
+            limite = csv.field_size_limit()
+            message = f"Fichier CSV illisible : un champ dépasse {limite} caractères (guillemet non refermé ?)."
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, message) from None
+
+
+def catalogue_lire(*, nom_fichier: str, fichier: IO[bytes] | bytes) -> list[LigneCatalogue]:
+    """Rows of a CSV (`;` or `,`, UTF-8 or Latin-1) or XLSX file; raises on an unreadable file."""
+    nom = nom_fichier.lower()
+    if not nom.endswith((".xlsx", ".csv", ".txt")):
         raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Format non pris en charge : envoyez un .csv ou un .xlsx.")
-    if not rangees:
-        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Le fichier est vide.")
-    return _rangees(rangees[0], rangees[1:])
+    contenu = _lire_contenu(fichier)
+    rangees = _rangees_xlsx(contenu) if nom.endswith(".xlsx") else _rangees_csv(contenu)
+    return _rangees(rangees)
 
 
 def _decimal(texte: str) -> Decimal:
@@ -181,6 +279,10 @@ def _valider(ligne: LigneCatalogue, article: Article | None) -> LigneApercu:
     code = v.get("code", "")
     apercu = LigneApercu(numero=ligne.numero, code=code, action="erreur", nom=v.get("nom", ""))
     donnees: dict[str, Any] = {}
+    if any("\x00" in valeur for valeur in v.values()):
+        # PostgreSQL refuses NUL in text: refused here, at preview, not as a 500 at confirmation.
+        apercu.erreurs.append("Caractère nul interdit : corrigez cette ligne du fichier.")
+        return apercu
     if not code:
         apercu.erreurs.append("Code manquant.")
     elif len(code) > 50:
@@ -256,7 +358,7 @@ def _montrer(valeur: Any) -> str:
 
 def catalogue_previsualiser(*, boutique: Boutique, lignes: list[LigneCatalogue]) -> Apercu:
     """What applying these rows would do to the shop's catalogue; writes nothing."""
-    codes = [ligne.valeurs.get("code", "") for ligne in lignes]
+    codes = [code for ligne in lignes if "\x00" not in (code := ligne.valeurs.get("code", ""))]
     existants = {a.code: a for a in Article.objects.filter(boutique=boutique, code__in=codes)}
     vus: dict[str, int] = {}
     resultat = []

@@ -1,6 +1,8 @@
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -8,6 +10,8 @@ from django.template.response import TemplateResponse
 from magasin.core.erreurs import ErreurMetier
 from magasin.ventes.models import LigneVente, SequenceFacture, SequenceRecue, Vente, VenteQuarantaine
 from magasin.ventes.services import quarantaine_ecarter, quarantaine_rejouer
+
+MOTIF_MAX = 500
 
 
 class LectureSeule(admin.ModelAdmin):
@@ -111,10 +115,15 @@ class VenteQuarantaineAdmin(LectureSeule):
 
     @admin.action(description="Écarter (avec un motif)")
     def ecarter(self, request: HttpRequest, queryset: QuerySet[VenteQuarantaine]) -> HttpResponse | None:
-        motif = request.POST.get("motif", "").strip()
+        # A form field: bounded, and no NUL character (PostgreSQL cannot store one).
+        champ = forms.CharField(max_length=MOTIF_MAX, required=False)
+        try:
+            motif, refus = champ.clean(request.POST.get("motif", "")), ""
+        except ValidationError as erreur:
+            motif, refus = "", "Motif : " + " ".join(erreur.messages)
         if "confirmer" not in request.POST or not motif:
             if "confirmer" in request.POST:
-                messages.error(request, "Le motif est obligatoire.")
+                messages.error(request, refus or "Le motif est obligatoire.")
             return TemplateResponse(
                 request,
                 "admin/ventes/ecarter_quarantaine.html",

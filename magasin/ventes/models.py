@@ -15,6 +15,8 @@ class ModePaiement(models.TextChoices):
     MOBILE_MONEY = "MOBILE_MONEY", "Mobile money"
     CARTE = "CARTE", "Carte"
     CREDIT = "CREDIT", "Crédit"
+    # A label the server does not know: the sale is recorded, the label kept as sent.
+    AUTRE = "AUTRE", "Autre"
 
 
 class StatutVente(models.TextChoices):
@@ -25,6 +27,7 @@ class StatutVente(models.TextChoices):
 class OrigineVente(models.TextChoices):
     TERMINAL = "TERMINAL", "Terminal (synchronisation)"
     WEB = "WEB", "Facturation web"
+    IMPORT = "IMPORT", "Reprise de l'ancien système"
 
 
 class Vente(models.Model):
@@ -44,6 +47,8 @@ class Vente(models.Model):
     # What the terminal declared when it differs from the lines by more than 0.01.
     montant_declare = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     mode_paiement = models.CharField(max_length=20, choices=ModePaiement.choices, default=ModePaiement.CASH)
+    # The payment label exactly as the terminal sent it (ESPECES, M-PESA, ...), "" when none.
+    mode_paiement_libelle = models.CharField(max_length=40, blank=True, default="")
     paye = models.BooleanField(default=True)
     date_vente = models.DateTimeField(help_text="Quand la vente a eu lieu (hors ligne possible)")
     date_synchro = models.DateTimeField(help_text="Quand le serveur l'a enregistrée")
@@ -51,6 +56,11 @@ class Vente(models.Model):
     # SHA-256 of the sale's content as sent: tells a resend from a conflicting reuse of a number.
     empreinte = models.CharField(max_length=64, blank=True, default="")
     sequence_terminal = models.BigIntegerField(null=True, blank=True)
+    # True when the sale came without numero_facture and the server numbered it.
+    numero_attribue = models.BooleanField(default=False)
+    # Fields the terminal sent that the contract does not know, kept as sent:
+    # {"vente": {...}, "lignes": {"<index>": {...}}}; NULL when there were none.
+    champs_inconnus = models.JSONField(null=True, blank=True)
     client_nom = models.CharField(max_length=150, blank=True, default="")
     client_telephone = models.CharField(max_length=40, blank=True, default="")
     # The two user references are NULL on every terminal sale: indexed by the partial indexes
@@ -87,6 +97,8 @@ class Vente(models.Model):
         indexes = [
             models.Index(fields=["boutique", "date_vente"], name="vente_btq_date_idx"),
             models.Index(fields=["terminal", "date_vente"], name="vente_terminal_date_idx"),
+            # Resends of sales identified only by the terminal's own counter.
+            models.Index(fields=["terminal", "sequence_terminal"], name="vente_terminal_sequence_idx"),
             models.Index(fields=["boutique", "statut", "date_vente"], name="vente_btq_statut_idx"),
             models.Index(fields=["boutique", "mode_paiement", "date_vente"], name="vente_btq_mode_idx"),
             # PROTECT checks when a user is deleted. MariaDB/MySQL have no partial index: there
@@ -171,6 +183,12 @@ class VenteQuarantaine(models.Model):
     nombre_receptions = models.PositiveIntegerField(default=1)
     statut = models.CharField(max_length=12, choices=StatutQuarantaine.choices, default=StatutQuarantaine.EN_ATTENTE)
     vente = models.ForeignKey(Vente, null=True, blank=True, on_delete=models.PROTECT, related_name="quarantaines")
+    # A manager's correction of what was sent, replayed instead of it; `payload` stays as sent.
+    payload_corrige = models.JSONField(null=True, blank=True)
+    corrige_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    corrige_le = models.DateTimeField(null=True, blank=True)
     traite_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     traite_le = models.DateTimeField(null=True, blank=True)
     motif_traitement = models.TextField(blank=True, default="")

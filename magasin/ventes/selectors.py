@@ -240,10 +240,12 @@ class EtatTerminal:
 def terminaux_etat(
     *, boutiques: Iterable[Boutique] | QuerySet[Boutique], limite_manquantes: int = 50
 ) -> list[EtatTerminal]:
-    """The shops' terminals with last sync, pending quarantine and missing sequence numbers."""
+    """The shops' terminals with last sync, pending quarantine, missing sequence numbers, and
+    the fields beyond the contract that their app sends (`terminal.champs_inconnus.all`)."""
     terminaux = list(
         Terminal.objects.filter(boutique__in=boutiques)
         .select_related("boutique")
+        .prefetch_related("champs_inconnus")
         .annotate(
             n_quarantaine=Count("quarantaine", filter=Q(quarantaine__statut=StatutQuarantaine.EN_ATTENTE)),
             seq_max=Max("sequences__sequence"),

@@ -12,26 +12,26 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import JSONField, Prefetch, Q, Value
 from django.utils import timezone
 
 from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, Role, Terminal
-from magasin.boutiques.services import boutique_verrouiller, terminal_marquer_synchro
+from magasin.boutiques.services import boutique_verrouiller, terminal_marquer_synchro, terminal_noter_champs_inconnus
 from magasin.core import sql
 from magasin.core.db import plans_generiques, reessayer_si_interblocage
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.formats import arrondir, montant_chaine
 from magasin.stock.insertion import construire, inserer_en_masse
 from magasin.stock.models import Article, MouvementStock, TypeMouvement
-from magasin.stock.services import registre_ouvrir
-from magasin.ventes.entrees import VenteEntree
+from magasin.stock.services import RegistreStock, registre_ouvrir
+from magasin.ventes.entrees import VenteEntree, VenteLue, lire_vente
 from magasin.ventes.models import (
     LigneVente,
     OrigineVente,
@@ -54,7 +54,7 @@ Statut = Literal["created", "already_exists", "refused"]
 @dataclass
 class ResultatVente:
     index: int  # 1-based, as the original API reported it
-    entree: VenteEntree
+    lue: VenteLue  # the sale as read, or why it could not be read
     empreinte: str
     statut: Statut = "refused"
     vente: Vente | None = None
@@ -62,6 +62,14 @@ class ResultatVente:
     erreur: ErreurMetier | None = None
     avertissements: list[str] = field(default_factory=list)
     quarantaine_id: int | None = None
+
+    @property
+    def entree(self) -> VenteEntree | None:
+        return self.lue.entree
+
+    @property
+    def cle_quarantaine(self) -> tuple[str, str, str]:
+        return (self.empreinte, self.lue.numero_facture or "", self.lue.uuid or "")
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,13 @@ def _connu(utilisateur: Utilisateur | None) -> Any:
 
 
 # --- Identity of a sale -----------------------------------------------------------------------
+#
+# A sale is known by the first of: its uuid; its numero_facture in the shop; its terminal's
+# counter (`sequence`) when it has neither; its content and date from the same terminal when it
+# has none of them. Same identity with another content is a conflict, never a merge. The
+# content is compared by fingerprint (`VenteEntree.empreinte`), which ignores how values are
+# written. A sale brought over from the old system (origine IMPORT) cannot be fingerprinted as
+# its terminal would send it: its terminal and number are enough.
 
 
 def _conflit(numero: str | None, raison: str) -> ErreurMetier:
@@ -120,32 +135,53 @@ def _conflit(numero: str | None, raison: str) -> ErreurMetier:
 
 def _meme_vente(existante: Vente, *, terminal: Terminal | None, empreinte: str) -> bool:
     terminal_id = terminal.pk if terminal else None
-    return existante.terminal_id == terminal_id and existante.empreinte == empreinte
+    if existante.terminal_id != terminal_id:
+        return False
+    return existante.origine == OrigineVente.IMPORT or existante.empreinte == empreinte
 
 
-def _identifier(
-    entree: VenteEntree,
-    empreinte: str,
-    terminal: Terminal | None,
-    par_numero: dict[str, Vente],
-    par_uuid: dict[str, Vente],
-) -> Vente | None:
-    """The sale already recorded as this one (a resend), None if new; raise on a conflict.
+def _seconde(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
 
-    Identity is the uuid when sent, else (terminal, numero_facture). Same identity with other
-    content, or a number the shop already used for another sale, is a conflict.
-    """
+
+@dataclass
+class Connues:
+    """What the shop already holds that a sale of the batch may be a resend of."""
+
+    par_numero: dict[str, Vente] = field(default_factory=dict)
+    par_uuid: dict[str, Vente] = field(default_factory=dict)
+    par_sequence: dict[int, Vente] = field(default_factory=dict)
+    par_contenu: dict[tuple[str, datetime], Vente] = field(default_factory=dict)
+    # Quarantine entries of the terminal for the batch's contents, keyed by identity:
+    rejouees: dict[tuple[str, str, str], Vente] = field(default_factory=dict)
+    en_attente: dict[tuple[str, str, str], VenteQuarantaine] = field(default_factory=dict)
+
+    def retenir(self, vente: Vente, entree: VenteEntree, empreinte: str) -> None:
+        """Let later sales of the same batch see this one (a batch may repeat a sale)."""
+        if vente.numero_facture:
+            self.par_numero[vente.numero_facture] = vente
+        if vente.uuid:
+            self.par_uuid[vente.uuid] = vente
+        if not entree.numero_facture and not entree.uuid:
+            if entree.sequence is not None:
+                self.par_sequence[entree.sequence] = vente
+            elif entree.date_vente is not None:
+                self.par_contenu[(empreinte, _seconde(entree.date_vente))] = vente
+
+
+def _identifier(entree: VenteEntree, empreinte: str, terminal: Terminal | None, connues: Connues) -> Vente | None:
+    """The sale already recorded as this one (a resend), None if new; raise on a conflict."""
     if entree.uuid:
-        existante = par_uuid.get(entree.uuid)
+        existante = connues.par_uuid.get(entree.uuid)
         if existante is not None:
             if _meme_vente(existante, terminal=terminal, empreinte=empreinte):
                 return existante
             raise _conflit(entree.numero_facture, "même uuid qu'une vente déjà reçue, contenu différent")
-        if entree.numero_facture and entree.numero_facture in par_numero:
+        if entree.numero_facture and entree.numero_facture in connues.par_numero:
             raise _conflit(entree.numero_facture, "déjà utilisé dans la boutique par une autre vente")
         return None
     if entree.numero_facture:
-        existante = par_numero.get(entree.numero_facture)
+        existante = connues.par_numero.get(entree.numero_facture)
         if existante is None:
             return None
         if _meme_vente(existante, terminal=terminal, empreinte=empreinte):
@@ -153,10 +189,124 @@ def _identifier(
         if existante.terminal_id != (terminal.pk if terminal else None):
             raise _conflit(entree.numero_facture, "déjà utilisé dans la boutique par un autre terminal")
         raise _conflit(entree.numero_facture, "déjà reçu avec un contenu différent")
+    if entree.sequence is not None:
+        existante = connues.par_sequence.get(entree.sequence)
+        if existante is None or _meme_vente(existante, terminal=terminal, empreinte=empreinte):
+            return existante
+        raise ErreurMetier(
+            CodeErreur.NUMERO_FACTURE_CONFLIT,
+            f"Séquence {entree.sequence} du terminal déjà reçue avec un contenu différent "
+            f"(facture {existante.numero_facture}). La vente est gardée en quarantaine.",
+            sequence=entree.sequence,
+        )
+    if entree.date_vente is not None:
+        return connues.par_contenu.get((empreinte, _seconde(entree.date_vente)))
     return None
 
 
+def _charger_connues(boutique: Boutique, terminal: Terminal | None, lues: Sequence[VenteLue]) -> Connues:
+    """Read, under the shop lock, every recorded sale and quarantine entry that a sale of the
+    batch may be a resend of: a few queries for the whole batch, none for a batch of new sales
+    without identity-less ones."""
+    connues = Connues()
+    entrees = [lue.entree for lue in lues if lue.entree is not None]
+    numeros = {e.numero_facture for e in entrees if e.numero_facture}
+    uuids = {e.uuid for e in entrees if e.uuid}
+    anonymes = [e for e in entrees if not e.numero_facture and not e.uuid]
+    sequences = {e.sequence for e in anonymes if e.sequence is not None}
+    dates = {_seconde(e.date_vente) for e in anonymes if e.sequence is None and e.date_vente is not None}
+    lignes = Prefetch("lignes", queryset=LigneVente.objects.select_related("article"))
+    identites = Q(pk__in=[])
+    if numeros:
+        identites |= Q(numero_facture__in=numeros)
+    if uuids:
+        identites |= Q(uuid__in=uuids)
+    if terminal is not None and sequences:
+        identites |= Q(terminal=terminal, sequence_terminal__in=sequences, numero_attribue=True)
+    if terminal is not None and dates:
+        for seconde in dates:
+            identites |= Q(
+                terminal=terminal,
+                date_vente__gte=seconde,
+                date_vente__lt=seconde + timedelta(seconds=1),
+                numero_attribue=True,
+                uuid__isnull=True,
+                sequence_terminal__isnull=True,
+            )
+    if numeros or uuids or (terminal is not None and (sequences or dates)):
+        for vente in Vente.objects.filter(identites, boutique=boutique).prefetch_related(lignes):
+            _ranger(connues, vente, numeros, uuids)
+    if terminal is not None and lues:
+        _charger_quarantaine(connues, terminal, {lue.empreinte() for lue in lues})
+    return connues
+
+
+def _ranger(connues: Connues, vente: Vente, numeros: set[str], uuids: set[str]) -> None:
+    if vente.numero_facture in numeros:
+        connues.par_numero[vente.numero_facture] = vente
+    if vente.uuid and vente.uuid in uuids:
+        connues.par_uuid[vente.uuid] = vente
+    if vente.numero_attribue and not vente.uuid:
+        if vente.sequence_terminal is not None:
+            connues.par_sequence[vente.sequence_terminal] = vente
+        else:
+            connues.par_contenu[(vente.empreinte, _seconde(vente.date_vente))] = vente
+
+
+def _charger_quarantaine(connues: Connues, terminal: Terminal, empreintes: set[str]) -> None:
+    """The terminal's pending or replayed quarantine entries for the batch's contents.
+
+    A sale replayed from quarantine (maybe under a server number) and sent again by its
+    terminal is a resend of the sale it became; a pending one is kept up to date by
+    `_tenir_quarantaine` after the decisions.
+    """
+    entrees = (
+        VenteQuarantaine.objects.filter(
+            terminal=terminal,
+            statut__in=[StatutQuarantaine.EN_ATTENTE, StatutQuarantaine.REJOUEE],
+            empreinte__in=sorted(empreintes),
+        )
+        .select_related("vente")
+        .prefetch_related(Prefetch("vente__lignes", queryset=LigneVente.objects.select_related("article")))
+    )
+    for q in entrees:
+        cle = (q.empreinte, q.numero_facture, q.uuid)
+        if q.statut == StatutQuarantaine.EN_ATTENTE:
+            connues.en_attente[cle] = q
+        elif q.vente is not None:
+            connues.rejouees[cle] = q.vente
+
+
 # --- The batch ----------------------------------------------------------------------------------
+
+AVERTISSEMENT_SANS_IDENTITE = (
+    "Vente sans numero_facture, uuid, sequence ni date_vente : un renvoi ne pourra pas être "
+    "reconnu et serait enregistré une seconde fois."
+)
+
+
+@dataclass(frozen=True)
+class Application:
+    """What a terminal's app says about itself and sends beyond the contract, for its record."""
+
+    user_agent: str = ""
+    version: str = ""
+    champs_enveloppe: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Lot:
+    """One batch being recorded: the context every step shares, inside its transaction."""
+
+    boutique: Boutique
+    terminal: Terminal | None
+    auteur: Utilisateur | None
+    origine: OrigineVente
+    maintenant: datetime
+    registre: RegistreStock
+    connues: Connues
+    nouvelles: list[tuple[Vente, list[LigneVente], list[MouvementStock]]] = field(default_factory=list)
+    lignes_du_lot: dict[int, list[LigneVente]] = field(default_factory=dict)  # by id() of a new sale
 
 
 def _commentaire_vente(numero: str, prix: Decimal, devise: str) -> str:
@@ -169,197 +319,216 @@ def _enregistrer_lot(
     boutique_id: int,
     terminal: Terminal | None,
     auteur: Utilisateur | None,
-    entrees: Sequence[VenteEntree],
+    lues: Sequence[VenteLue],
     origine: OrigineVente,
     quarantaine: bool,
-    marquer_synchro: bool = False,
+    application: Application | None = None,
 ) -> tuple[Boutique, list[ResultatVente]]:
+    """Decide and record every sale of a batch in one transaction; see the module docstring."""
     maintenant = timezone.now()
     signature = terminal.nom_terminal if terminal else nom_auteur(auteur)
     # Before the locks: other writers of the shop wait for as little as possible.
-    empreintes = [e.empreinte() for e in entrees]
-    article_ids = {lg.article_id for e in entrees for lg in e.lignes}
+    resultats = [ResultatVente(index=i, lue=lue, empreinte=lue.empreinte()) for i, lue in enumerate(lues, 1)]
+    article_ids = {lg.article_id for lue in lues if lue.entree is not None for lg in lue.entree.lignes}
     with transaction.atomic():
         plans_generiques()
         # Lock order for every writer of a shop: shop row, then articles by pk.
         boutique = boutique_verrouiller(boutique_id)
-        registre = registre_ouvrir(boutique=boutique, article_ids=article_ids, utilisateur=signature, moment=maintenant)
-        terminal_id = terminal.pk if terminal else None
-        deja_vues, en_quarantaine = _deja_connues(boutique, terminal, entrees, empreintes)
-        par_numero: dict[str, Vente] = {}
-        par_uuid: dict[str, Vente] = {}
-        if deja_vues:
-            existantes = Vente.objects.filter(pk__in=deja_vues).prefetch_related(
-                Prefetch("lignes", queryset=LigneVente.objects.select_related("article"))
-            )
-            for v in existantes:
-                par_numero[v.numero_facture] = v
-                if v.uuid:
-                    par_uuid[v.uuid] = v
-        # This terminal's quarantine entries for these contents, keyed by identity (same content
-        # under another uuid or number is another sale):
-        # - replayed ones: a sale replayed from quarantine (maybe under a server number) and sent
-        #   again by its terminal is a resend of the sale it became, not a new sale or refusal;
-        # - pending ones: kept up to date by `_tenir_quarantaine` after the decisions.
-        rejouees: dict[tuple[str, str, str], Vente] = {}
-        en_attente: dict[tuple[str, str, str], VenteQuarantaine] = {}
-        if en_quarantaine:
-            for q in (
-                VenteQuarantaine.objects.filter(pk__in=en_quarantaine)
-                .select_related("vente")
-                .prefetch_related(Prefetch("vente__lignes", queryset=LigneVente.objects.select_related("article")))
-            ):
-                cle = (q.empreinte, q.numero_facture, q.uuid)
-                if q.statut == StatutQuarantaine.EN_ATTENTE:
-                    en_attente[cle] = q
-                elif q.vente is not None:
-                    rejouees[cle] = q.vente
-
-        resultats: list[ResultatVente] = []
-        nouvelles: list[tuple[Vente, list[LigneVente], list[MouvementStock]]] = []
-        lignes_du_lot: dict[int, list[LigneVente]] = {}  # by id() of a sale created in this batch
-        for index, (entree, empreinte) in enumerate(zip(entrees, empreintes, strict=True), 1):
-            resultat = ResultatVente(index=index, entree=entree, empreinte=empreinte)
-            resultats.append(resultat)
-            try:
-                existante = None
-                if entree.numero_facture or entree.uuid:
-                    existante = rejouees.get((empreinte, entree.numero_facture or "", entree.uuid or ""))
-                if existante is None:
-                    existante = _identifier(entree, empreinte, terminal, par_numero, par_uuid)
-                if existante is not None:
-                    resultat.statut = "already_exists"
-                    resultat.vente = existante
-                    deja_dans_le_lot = lignes_du_lot.get(id(existante))
-                    # Else recorded before: its lines were prefetched with their articles.
-                    resultat.lignes = deja_dans_le_lot if deja_dans_le_lot is not None else list(existante.lignes.all())
-                    continue
-                quantites: dict[int, int] = {}
-                for ligne_entree in entree.lignes:
-                    article = registre.article(ligne_entree.article_id)
-                    if article is None or not article.est_actif:
-                        # Same words whether the id exists in another shop or nowhere.
-                        raise ErreurMetier(
-                            CodeErreur.ARTICLE_INTROUVABLE,
-                            f"Article {ligne_entree.article_id} introuvable dans cette boutique.",
-                            article_id=ligne_entree.article_id,
-                        )
-                    quantites[ligne_entree.article_id] = (
-                        quantites.get(ligne_entree.article_id, 0) + ligne_entree.quantite
-                    )
-                registre.verifier_sorties(quantites)
-            except ErreurMetier as erreur:
-                resultat.erreur = erreur
-                continue
-
-            cree_par = _connu(auteur)
-            vente = construire(
-                Vente,
-                {
-                    "boutique_id": boutique_id,
-                    "terminal_id": terminal_id,
-                    "numero_facture": entree.numero_facture or "",
-                    "uuid": entree.uuid,
-                    "origine": origine,
-                    "mode_paiement": entree.mode_paiement,
-                    "paye": entree.paye,
-                    "date_vente": entree.date_vente or maintenant,
-                    "date_synchro": maintenant,
-                    "empreinte": empreinte,
-                    "sequence_terminal": entree.sequence,
-                    "client_nom": entree.client_nom,
-                    "client_telephone": entree.client_telephone,
-                    "cree_par_id": cree_par.pk if cree_par else None,
-                },
-                lies={"boutique": boutique, "terminal": terminal, "cree_par": cree_par},
-            )
-            # vente_id is set once the sale has its id (after the bulk insert below).
-            lignes = [
-                construire(
-                    LigneVente,
-                    {
-                        "article_id": lg.article_id,
-                        "boutique_id": boutique_id,
-                        "quantite": lg.quantite,
-                        "prix_unitaire": lg.prix_unitaire,
-                        "total_ligne": arrondir(lg.prix_unitaire * lg.quantite),
-                    },
-                    lies={"article": registre.articles[lg.article_id], "boutique": boutique, "vente": vente},
-                )
-                for lg in entree.lignes
-            ]
-            vente.montant_total = sum((lg.total_ligne for lg in lignes), Decimal("0.00"))
-            if entree.montant_total is not None and abs(entree.montant_total - vente.montant_total) > TOLERANCE_MONTANT:
-                vente.montant_declare = entree.montant_total
-                resultat.avertissements.append(
-                    f"montant_total envoyé ({montant_chaine(entree.montant_total)}) différent du "
-                    f"total des lignes ({montant_chaine(vente.montant_total)}) : le total des "
-                    "lignes est retenu, le montant envoyé est conservé."
-                )
-            mouvements = [
-                registre.mouvement(
-                    article_id=lg.article_id,
-                    quantite=-lg.quantite,
-                    type_mouvement=TypeMouvement.VENTE,
-                )
-                for lg in entree.lignes
-            ]
-            resultat.statut = "created"
-            resultat.vente = vente
-            resultat.lignes = lignes
-            lignes_du_lot[id(vente)] = lignes
-            nouvelles.append((vente, lignes, mouvements))
-            # Later sales of the same batch see this one (a batch may repeat a sale).
-            if vente.numero_facture:
-                par_numero[vente.numero_facture] = vente
-            if vente.uuid:
-                par_uuid[vente.uuid] = vente
-
-        _numeroter(boutique, [v for v, _, _ in nouvelles if not v.numero_facture], par_numero)
-        for vente, lignes, mouvements in nouvelles:
-            for ligne, mouvement in zip(lignes, mouvements, strict=True):
-                mouvement.reference_document = vente.numero_facture
-                mouvement.commentaire = _commentaire_vente(vente.numero_facture, ligne.prix_unitaire, boutique.devise)
-
-        if nouvelles:
-            ventes = [v for v, _, _ in nouvelles]
-            inserer_en_masse(ventes, batch_size=500)
-            if any(v.pk is None for v in ventes):
-                # MySQL cannot return ids from a bulk insert: read them back by number.
-                ids = dict(
-                    Vente.objects.filter(
-                        boutique=boutique, numero_facture__in=[v.numero_facture for v in ventes]
-                    ).values_list("numero_facture", "pk")
-                )
-                for v in ventes:
-                    v.pk = ids[v.numero_facture]
-            toutes_lignes = []
-            for vente, lignes, _ in nouvelles:
-                for ligne in lignes:
-                    ligne.vente_id = vente.pk
-                    toutes_lignes.append(ligne)
-            inserer_en_masse(toutes_lignes, avec_ids=False)
-        registre.ecrire(avec_ids=False)
-
+        lot = Lot(
+            boutique=boutique,
+            terminal=terminal,
+            auteur=auteur,
+            origine=origine,
+            maintenant=maintenant,
+            registre=registre_ouvrir(
+                boutique=boutique, article_ids=article_ids, utilisateur=signature, moment=maintenant
+            ),
+            connues=_charger_connues(boutique, terminal, lues),
+        )
+        for resultat in resultats:
+            _decider(lot, resultat)
+        _numeroter(boutique, [v for v, _, _ in lot.nouvelles if not v.numero_facture], lot.connues.par_numero)
+        _ecrire(lot)
         if terminal is not None:
-            _tenir_quarantaine(boutique, terminal, resultats, maintenant, quarantaine, en_attente)
-            sequences = [
-                SequenceRecue(
-                    terminal=terminal,
-                    boutique=boutique,
-                    sequence=r.entree.sequence,
-                    date_reception=maintenant,
-                )
-                for r in resultats
-                if r.entree.sequence is not None
-            ]
-            if sequences:
-                SequenceRecue.objects.bulk_create(sequences, ignore_conflicts=True, batch_size=1000)
-            if marquer_synchro:
-                # Last, in the batch's transaction: no commit of its own, and the terminal row
-                # is locked after the shop and its articles, as everywhere.
-                terminal_marquer_synchro(terminal=terminal, moment=maintenant)
+            _tenir_quarantaine(boutique, terminal, resultats, maintenant, quarantaine, lot.connues.en_attente)
+            _suivre_terminal(lot, terminal, resultats, application)
+    _journaliser_refus(boutique, terminal, resultats)
+    return boutique, resultats
 
+
+def _decider(lot: Lot, resultat: ResultatVente) -> None:
+    """What happens to one sale: refused, recognised as a resend, or accepted (built, not written)."""
+    entree = resultat.entree
+    lue = resultat.lue
+    # A sale replayed from quarantine (after a manager's correction, maybe under a server
+    # number) and sent again as it was is a resend of the sale it became.
+    if lue.numero_facture or lue.uuid or entree is None:
+        existante = lot.connues.rejouees.get(resultat.cle_quarantaine)
+        if existante is not None:
+            _reconnaitre(lot, resultat, existante)
+            return
+    if entree is None:
+        resultat.erreur = lue.erreur
+        return
+    try:
+        existante = _identifier(entree, resultat.empreinte, lot.terminal, lot.connues)
+        if existante is not None:
+            _reconnaitre(lot, resultat, existante)
+            return
+        _verifier_articles_et_stock(lot.registre, entree)
+    except ErreurMetier as erreur:
+        resultat.erreur = erreur
+        return
+    vente, lignes, mouvements = _construire_vente(lot, resultat)
+    resultat.statut = "created"
+    resultat.vente = vente
+    resultat.lignes = lignes
+    if not entree.numero_facture and not entree.uuid and entree.sequence is None and entree.date_vente is None:
+        resultat.avertissements.append(AVERTISSEMENT_SANS_IDENTITE)
+    lot.lignes_du_lot[id(vente)] = lignes
+    lot.nouvelles.append((vente, lignes, mouvements))
+    lot.connues.retenir(vente, entree, resultat.empreinte)
+
+
+def _reconnaitre(lot: Lot, resultat: ResultatVente, existante: Vente) -> None:
+    resultat.statut = "already_exists"
+    resultat.vente = existante
+    deja_dans_le_lot = lot.lignes_du_lot.get(id(existante))
+    # Else recorded before: its lines were prefetched with their articles.
+    resultat.lignes = deja_dans_le_lot if deja_dans_le_lot is not None else list(existante.lignes.all())
+
+
+def _verifier_articles_et_stock(registre: RegistreStock, entree: VenteEntree) -> None:
+    quantites: dict[int, int] = {}
+    for ligne in entree.lignes:
+        article = registre.article(ligne.article_id)
+        if article is None or not article.est_actif:
+            # Same words whether the id exists in another shop or nowhere.
+            raise ErreurMetier(
+                CodeErreur.ARTICLE_INTROUVABLE,
+                f"Article {ligne.article_id} introuvable dans cette boutique.",
+                article_id=ligne.article_id,
+            )
+        quantites[ligne.article_id] = quantites.get(ligne.article_id, 0) + ligne.quantite
+    registre.verifier_sorties(quantites)
+
+
+def _construire_vente(lot: Lot, resultat: ResultatVente) -> tuple[Vente, list[LigneVente], list[MouvementStock]]:
+    """The accepted sale, its lines and its ledger rows, unsaved (written in bulk by `_ecrire`)."""
+    entree = resultat.entree
+    assert entree is not None
+    boutique, terminal, registre = lot.boutique, lot.terminal, lot.registre
+    cree_par = _connu(lot.auteur)
+    vente = construire(
+        Vente,
+        {
+            "boutique_id": boutique.pk,
+            "terminal_id": terminal.pk if terminal else None,
+            "numero_facture": entree.numero_facture or "",
+            "numero_attribue": not entree.numero_facture,
+            "uuid": entree.uuid,
+            "origine": lot.origine,
+            "mode_paiement": entree.mode_paiement,
+            "mode_paiement_libelle": entree.mode_paiement_libelle,
+            "paye": entree.paye,
+            "date_vente": entree.date_vente or lot.maintenant,
+            "date_synchro": lot.maintenant,
+            "empreinte": resultat.empreinte,
+            "sequence_terminal": entree.sequence,
+            "client_nom": entree.client_nom,
+            "client_telephone": entree.client_telephone,
+            "champs_inconnus": resultat.lue.champs_inconnus or None,
+            "cree_par_id": cree_par.pk if cree_par else None,
+        },
+        lies={"boutique": boutique, "terminal": terminal, "cree_par": cree_par},
+    )
+    # vente_id is set once the sale has its id (after the bulk insert).
+    lignes = [
+        construire(
+            LigneVente,
+            {
+                "article_id": lg.article_id,
+                "boutique_id": boutique.pk,
+                "quantite": lg.quantite,
+                "prix_unitaire": lg.prix_unitaire,
+                "total_ligne": arrondir(lg.prix_unitaire * lg.quantite),
+            },
+            lies={"article": registre.articles[lg.article_id], "boutique": boutique, "vente": vente},
+        )
+        for lg in entree.lignes
+    ]
+    vente.montant_total = sum((lg.total_ligne for lg in lignes), Decimal("0.00"))
+    if entree.montant_total is not None and abs(entree.montant_total - vente.montant_total) > TOLERANCE_MONTANT:
+        vente.montant_declare = entree.montant_total
+        resultat.avertissements.append(
+            f"montant_total envoyé ({montant_chaine(entree.montant_total)}) différent du "
+            f"total des lignes ({montant_chaine(vente.montant_total)}) : le total des "
+            "lignes est retenu, le montant envoyé est conservé."
+        )
+    mouvements = [
+        registre.mouvement(article_id=lg.article_id, quantite=-lg.quantite, type_mouvement=TypeMouvement.VENTE)
+        for lg in entree.lignes
+    ]
+    return vente, lignes, mouvements
+
+
+def _ecrire(lot: Lot) -> None:
+    """Write the accepted sales, then their lines, then the ledger rows and stock, in bulk."""
+    for vente, lignes, mouvements in lot.nouvelles:
+        for ligne, mouvement in zip(lignes, mouvements, strict=True):
+            mouvement.reference_document = vente.numero_facture
+            mouvement.commentaire = _commentaire_vente(vente.numero_facture, ligne.prix_unitaire, lot.boutique.devise)
+    if lot.nouvelles:
+        ventes = [v for v, _, _ in lot.nouvelles]
+        inserer_en_masse(ventes, batch_size=500)
+        if any(v.pk is None for v in ventes):
+            # MySQL cannot return ids from a bulk insert: read them back by number.
+            ids = dict(
+                Vente.objects.filter(
+                    boutique=lot.boutique, numero_facture__in=[v.numero_facture for v in ventes]
+                ).values_list("numero_facture", "pk")
+            )
+            for v in ventes:
+                v.pk = ids[v.numero_facture]
+        toutes_lignes = []
+        for vente, lignes, _ in lot.nouvelles:
+            for ligne in lignes:
+                ligne.vente_id = vente.pk
+                toutes_lignes.append(ligne)
+        inserer_en_masse(toutes_lignes, avec_ids=False)
+    lot.registre.ecrire(avec_ids=False)
+
+
+def _suivre_terminal(
+    lot: Lot, terminal: Terminal, resultats: list[ResultatVente], application: Application | None
+) -> None:
+    """The terminal's counters received (gap detection), the unknown fields it sends, and its
+    last contact; last, in the batch's transaction, the terminal row locked after the shop and
+    its articles, as everywhere."""
+    sequences = [
+        SequenceRecue(
+            terminal=terminal, boutique=lot.boutique, sequence=r.entree.sequence, date_reception=lot.maintenant
+        )
+        for r in resultats
+        if r.entree is not None and r.entree.sequence is not None
+    ]
+    if sequences:
+        SequenceRecue.objects.bulk_create(sequences, ignore_conflicts=True, batch_size=1000)
+    if application is None:
+        return
+    champs = {f"enveloppe.{cle}": valeur for cle, valeur in application.champs_enveloppe.items()}
+    for r in resultats:
+        inconnus = r.lue.champs_inconnus
+        champs.update({f"vente.{cle}": valeur for cle, valeur in inconnus.get("vente", {}).items()})
+        for ligne in inconnus.get("lignes", {}).values():
+            champs.update({f"ligne.{cle}": valeur for cle, valeur in ligne.items()})
+    terminal_noter_champs_inconnus(terminal=terminal, champs=champs, moment=lot.maintenant)
+    terminal_marquer_synchro(
+        terminal=terminal, moment=lot.maintenant, user_agent=application.user_agent, version_app=application.version
+    )
+
+
+def _journaliser_refus(boutique: Boutique, terminal: Terminal | None, resultats: list[ResultatVente]) -> None:
     for r in resultats:
         if r.erreur is not None:
             logger.info(
@@ -368,57 +537,12 @@ def _enregistrer_lot(
                     "evenement": "vente_refusee",
                     "boutique": boutique.code,
                     "terminal": terminal.numero_serie if terminal else None,
-                    "numero_facture": r.entree.numero_facture,
+                    "numero_facture": r.lue.numero_facture,
                     "code": r.erreur.code.value,
                     "raison": r.erreur.message,
                     "quarantaine_id": r.quarantaine_id,
                 },
             )
-    return boutique, resultats
-
-
-def _deja_connues(
-    boutique: Boutique, terminal: Terminal | None, entrees: Sequence[VenteEntree], empreintes: list[str]
-) -> tuple[list[int], list[int]]:
-    """(ids of the shop's sales with one of the batch's numbers or uuids, ids of the terminal's
-    pending or replayed quarantine entries with one of the batch's contents), in one query.
-
-    Almost every batch is new sales only: both lists come back empty, and no model is loaded.
-    """
-    numeros = sorted({e.numero_facture for e in entrees if e.numero_facture})
-    uuids = sorted({e.uuid for e in entrees if e.uuid})
-    parties: list[str] = []
-    params: list[Any] = []
-    identites = []
-    for champ, valeurs in (("numero_facture", numeros), ("uuid", uuids)):
-        if valeurs:
-            fragment, valeurs_sql = sql.dans(sql.colonne(Vente, champ), valeurs)
-            identites.append(fragment)
-            params += valeurs_sql
-    if identites:
-        parties.append(
-            f"SELECT 'V', {sql.colonne(Vente, 'id')} FROM {sql.table(Vente)} "
-            f"WHERE {sql.colonne(Vente, 'boutique')} = %s AND ({' OR '.join(identites)})"
-        )
-        params.insert(0, boutique.pk)
-    if terminal is not None and empreintes:
-        contenus = sorted(set(empreintes))
-        q_id, q_terminal, q_statut, q_empreinte = (
-            sql.colonne(VenteQuarantaine, c) for c in ("id", "terminal", "statut", "empreinte")
-        )
-        parmi, valeurs_sql = sql.dans(q_empreinte, contenus)
-        parties.append(
-            f"SELECT 'Q', {q_id} FROM {sql.table(VenteQuarantaine)} WHERE {q_terminal} = %s "
-            f"AND {q_statut} IN (%s, %s) AND {parmi}"
-        )
-        params += [terminal.pk, StatutQuarantaine.EN_ATTENTE.value, StatutQuarantaine.REJOUEE.value, *valeurs_sql]
-    if not parties:
-        return [], []
-    ventes: list[int] = []
-    quarantaine: list[int] = []
-    for genre, pk in sql.lignes(" UNION ALL ".join(parties), params):
-        (ventes if genre == "V" else quarantaine).append(pk)
-    return ventes, quarantaine
 
 
 def _numeroter(boutique: Boutique, ventes: list[Vente], pris: dict[str, Vente]) -> None:
@@ -450,6 +574,11 @@ def _numeroter(boutique: Boutique, ventes: list[Vente], pris: dict[str, Vente]) 
             a_numeroter = reste
 
 
+def _json(valeur: Any) -> Any:
+    # A terminal may send `null` as a sale: kept as JSON null, since a plain None is SQL NULL.
+    return Value(None, JSONField()) if valeur is None else valeur
+
+
 def _tenir_quarantaine(
     boutique: Boutique,
     terminal: Terminal,
@@ -466,7 +595,7 @@ def _tenir_quarantaine(
     a_creer: list[VenteQuarantaine] = []
     a_mettre_a_jour: list[VenteQuarantaine] = []
     for r in resultats:
-        cle = (r.empreinte, r.entree.numero_facture or "", r.entree.uuid or "")
+        cle = r.cle_quarantaine
         existante = en_attente.get(cle)
         if r.erreur is None:
             if existante is not None and r.vente is not None:
@@ -489,9 +618,9 @@ def _tenir_quarantaine(
             nouvelle = VenteQuarantaine(
                 boutique=boutique,
                 terminal=terminal,
-                numero_facture=r.entree.numero_facture or "",
-                uuid=r.entree.uuid or "",
-                payload=r.entree.charge_utile(),
+                numero_facture=r.lue.numero_facture or "",
+                uuid=r.lue.uuid or "",
+                payload=_json(r.lue.brut_enregistrable()),
                 empreinte=r.empreinte,
                 code=r.erreur.code.value,
                 message=r.erreur.message,
@@ -505,7 +634,7 @@ def _tenir_quarantaine(
         VenteQuarantaine.objects.bulk_create(a_creer, batch_size=500)
         for r in resultats:
             if r.erreur is not None and r.quarantaine_id is None:
-                q = en_attente.get((r.empreinte, r.entree.numero_facture or "", r.entree.uuid or ""))
+                q = en_attente.get(r.cle_quarantaine)
                 r.quarantaine_id = q.pk if q is not None else None
     if a_mettre_a_jour:
         VenteQuarantaine.objects.bulk_update(
@@ -541,18 +670,22 @@ def statistiques_stock(boutique: Boutique) -> StatistiquesStock:
 # --- Public services ------------------------------------------------------------------------------
 
 
-def ventes_synchroniser(*, terminal: Terminal, ventes: Sequence[VenteEntree]) -> ResultatLot:
-    """Record a terminal's batch: each sale created, recognised as a resend, or quarantined."""
+def ventes_synchroniser(
+    *, terminal: Terminal, ventes: Sequence[VenteLue], application: Application | None = None
+) -> ResultatLot:
+    """Record a terminal's batch: each sale created, recognised as a resend, or quarantined
+    (an unreadable one too, with the JSON it sent). Also records what the app says about
+    itself and the fields it sends beyond the contract."""
     if terminal.boutique_id is None:
         raise ErreurMetier(CodeErreur.NO_BOUTIQUE, "Terminal non associé à une boutique.")
     boutique, resultats = _enregistrer_lot(
         boutique_id=terminal.boutique_id,
         terminal=terminal,
         auteur=None,
-        entrees=ventes,
+        lues=ventes,
         origine=OrigineVente.TERMINAL,
         quarantaine=True,
-        marquer_synchro=True,
+        application=application or Application(),
     )
     return ResultatLot(
         boutique=boutique,
@@ -574,7 +707,7 @@ def vente_creer(*, boutique: Boutique, utilisateur: Utilisateur, entree: VenteEn
         boutique_id=boutique.pk,
         terminal=None,
         auteur=utilisateur,
-        entrees=[entree],
+        lues=[VenteLue.de_entree(entree)],
         origine=OrigineVente.WEB,
         quarantaine=False,
     )
@@ -635,14 +768,14 @@ def quarantaine_rejouer(
         q = VenteQuarantaine.objects.select_for_update().get(pk=quarantaine.pk)
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
-        entree = VenteEntree.model_validate(q.payload)
-        if renumeroter:
-            entree = entree.model_copy(update={"numero_facture": None, "uuid": None})
+        lue = lire_vente(q.payload_corrige if q.payload_corrige is not None else q.payload)
+        if renumeroter and lue.entree is not None:
+            lue = replace(lue, entree=lue.entree.model_copy(update={"numero_facture": None, "uuid": None}))
         _, (resultat,) = _enregistrer_lot(
             boutique_id=q.boutique_id,
             terminal=q.terminal,
             auteur=utilisateur,
-            entrees=[entree],
+            lues=[lue],
             origine=OrigineVente.TERMINAL,
             quarantaine=False,
         )
@@ -660,6 +793,26 @@ def quarantaine_rejouer(
             q.save()
     if resultat.erreur is not None:
         raise resultat.erreur
+    return q
+
+
+def quarantaine_corriger(
+    *, quarantaine: VenteQuarantaine, utilisateur: Utilisateur | None, payload: Any
+) -> VenteQuarantaine:
+    """Keep a manager's correction of a refused sale beside what the terminal sent, to be
+    replayed instead of it. A correction that still cannot be read is refused, not kept."""
+    exiger_role(utilisateur, quarantaine.boutique_id, Role.GERANT)
+    lue = lire_vente(payload)
+    if lue.erreur is not None:
+        raise lue.erreur
+    with transaction.atomic():
+        q = VenteQuarantaine.objects.select_for_update().get(pk=quarantaine.pk)
+        if q.statut != StatutQuarantaine.EN_ATTENTE:
+            raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
+        q.payload_corrige = lue.brut_enregistrable()
+        q.corrige_par = _connu(utilisateur)
+        q.corrige_le = timezone.now()
+        q.save(update_fields=["payload_corrige", "corrige_par", "corrige_le"])
     return q
 
 

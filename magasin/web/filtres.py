@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
-from django.utils import timezone
+
+from magasin.core.dates import moment_lire
 
 PAR_PAGE = 25
+TEXTE_MAX = 200  # a text filter (search, invoice number) longer than this is a mistake or an attack
 
 
 class Filtres:
@@ -19,8 +23,14 @@ class Filtres:
         self.get = request.GET
         self.erreurs: dict[str, str] = {}
 
-    def texte(self, nom: str) -> str | None:
-        valeur = self.get.get(nom, "").strip()
+    def texte(self, nom: str, *, longueur_max: int = TEXTE_MAX) -> str | None:
+        # Django's CharField also refuses NUL characters (PostgreSQL cannot compare them).
+        champ = forms.CharField(required=False, max_length=longueur_max)
+        try:
+            valeur = champ.clean(self.get.get(nom, ""))
+        except ValidationError as erreur:
+            self.erreurs[nom] = " ".join(erreur.messages)
+            return None
         return valeur or None
 
     def entier(self, nom: str) -> int | None:
@@ -44,16 +54,16 @@ class Filtres:
         return valeur
 
     def date(self, nom: str, *, fin: bool = False) -> datetime | None:
-        """A local (Kinshasa) day: its first instant, or its last when `fin`."""
+        """A local (Kinshasa) day: its first instant, or its last when `fin` (read as the API
+        reads it: a datetime is also accepted, as given)."""
         valeur = self.texte(nom)
         if valeur is None:
             return None
         try:
-            jour = date.fromisoformat(valeur)
-        except ValueError:
+            return moment_lire(valeur, fin=fin)
+        except ValueError:  # unreadable, or beyond what the database can compare
             self.erreurs[nom] = "Date attendue (AAAA-MM-JJ)."
             return None
-        return timezone.make_aware(datetime.combine(jour, time.max if fin else time.min))
 
 
 def paginer(request: HttpRequest, qs: Any, par_page: int = PAR_PAGE) -> Page:

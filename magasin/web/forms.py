@@ -1,15 +1,87 @@
-"""Back-office forms: they parse and check shapes; rules stay in the services."""
+"""Back-office forms: they parse and check shapes; rules stay in the services.
+
+Every value a browser sends is read through a form field or `identifiant`: a CharField refuses
+NUL characters (PostgreSQL cannot store or compare them) and has a max_length, so hostile input
+is a form error, never a 500.
+"""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 from magasin.boutiques.models import Boutique
+from magasin.core.erreurs import CodeErreur, ErreurMetier
+from magasin.core.validation import nombre_json
 from magasin.stock.models import Article
+
+MOTIF_MAX = 500
+IDENTIFIANT_CHIFFRES_MAX = 18  # below 2**63: a bigint column can hold it
+
+
+def identifiant(brut: str | None) -> int | None:
+    """A database id as typed in a query string or a form, or None.
+
+    `str.isdigit()` is true for "²" and other digits `int()` refuses: only decimal digits count.
+    """
+    texte = (brut or "").strip()
+    if not texte.isdecimal() or len(texte) > IDENTIFIANT_CHIFFRES_MAX:
+        return None
+    return int(texte)
+
+
+class MotifForm(forms.Form):
+    """A free-text reason (cancellation, dismissal): bounded, no NUL character. An empty one
+    is refused by the service itself, with its own code and message."""
+
+    motif = forms.CharField(max_length=MOTIF_MAX, required=False, label="Motif")
+
+
+def motif_lire(donnees: QueryDict) -> str:
+    """The reason posted in `donnees`; an unreadable one is an ErreurMetier (400) like the rest."""
+    form = MotifForm(donnees)
+    if not form.is_valid():
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Motif : " + " ".join(str(m) for m in form.errors["motif"]))
+    return str(form.cleaned_data["motif"])
+
+
+CORRECTION_MAX = 200_000  # characters of JSON: a 500-line sale is well under
+
+
+class CorrectionForm(forms.Form):
+    """A refused sale's JSON as a manager corrects it."""
+
+    json = forms.CharField(max_length=CORRECTION_MAX, label="Vente corrigée (JSON)", strip=True)
+
+
+def correction_lire(donnees: QueryDict) -> Any:
+    """The corrected sale posted in `donnees`, parsed; unreadable JSON is an ErreurMetier (400)."""
+    form = CorrectionForm(donnees)
+    if not form.is_valid():
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "Correction : " + " ".join(str(e) for e in form.errors["json"]))
+    try:
+        return json.loads(form.cleaned_data["json"], parse_constant=_constante_refusee, parse_float=nombre_json)
+    except json.JSONDecodeError as exc:
+        raise ErreurMetier(
+            CodeErreur.INVALID_JSON, f"Correction : JSON illisible à la ligne {exc.lineno}, colonne {exc.colno}."
+        ) from None
+    except RecursionError:
+        raise ErreurMetier(CodeErreur.INVALID_JSON, "Correction : JSON trop imbriqué.") from None
+    except ValueError as exc:  # NaN/Infinity: _constante_refusee's French message
+        raise ErreurMetier(CodeErreur.INVALID_JSON, f"Correction : JSON illisible ({exc}).") from None
+
+
+def _constante_refusee(nom: str) -> Any:
+    raise ValueError(f"{nom} n'est pas un nombre JSON")
+
+
+class RechercheArticleForm(forms.Form):
+    q = forms.CharField(max_length=100, required=False, label="Recherche")
 
 
 class ArticleChoix(forms.ModelChoiceField):

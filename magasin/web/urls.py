@@ -43,6 +43,7 @@ urlpatterns = [
     path("quarantaine/<int:pk>/", quarantaine.quarantaine_detail, name="quarantaine_detail"),
     path("quarantaine/<int:pk>/rejouer/", quarantaine.rejeu, name="quarantaine_rejouer"),
     path("quarantaine/<int:pk>/ecarter/", quarantaine.ecart, name="quarantaine_ecarter"),
+    path("quarantaine/<int:pk>/corriger/", quarantaine.correction, name="quarantaine_corriger"),
     # Terminaux
     path("terminaux/", terminaux.terminaux, name="terminaux"),
     path(

@@ -1,4 +1,12 @@
-"""Every rule of the sync endpoint beyond the original five tests."""
+"""Every rule of the sync endpoint beyond the original five tests.
+
+Tolerant at the door, strict in the books: what concerns the request as a whole (serial, token,
+JSON, an array or a {"ventes": [...]} wrapper, size, the wrapper's shop) refuses the request and
+writes nothing; what concerns one sale (its shape, a value that cannot be read, its stock, its
+number) refuses that sale alone, keeps its JSON in quarantine, and the other sales of the batch
+are recorded. What the terminals send beyond the contract (unknown fields, any payment label)
+is recorded and kept with the sale.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +16,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from magasin.boutiques.models import PolitiqueStock, Terminal
+from magasin.boutiques.models import ChampInconnu, PolitiqueStock, Terminal
 from magasin.boutiques.tests.factories import creer_terminal
 from magasin.stock.models import MouvementStock
 from magasin.stock.tests.factories import creer_article
 from magasin.stock.tests.invariants import verifier_registre
 from magasin.ventes.models import LigneVente, SequenceRecue, StatutQuarantaine, Vente, VenteQuarantaine
 
-from .conftest import Monde, Poste, vente
+from .conftest import Monde, Poste, refus_de_la_vente, vente
 
 
 def stock(article) -> int:
@@ -130,19 +138,20 @@ def test_json_malforme_400(monde: Monde):
     assert (r.status_code, r.json()["code"]) == (400, "INVALID_JSON")
 
 
-def test_forme_invalide_nomme_le_champ(monde: Monde):
-    r = monde.poste.sync(
-        [
-            vente("F1", (monde.article.pk, 2, 100)),
-            {
-                "numero_facture": "F2",
-                "lignes": [{"article_id": monde.article.pk, "quantite": "deux", "prix_unitaire": 1}],
-            },
-        ]
-    )
-    assert (r.status_code, r.json()["code"]) == (400, "INVALID_PAYLOAD")
-    assert r.json()["details"]["champ"] == "[1].lignes[0].quantite"
-    assert not Vente.objects.exists()  # nothing of the batch is written
+def test_vente_illisible_refusee_seule_nomme_le_champ(monde: Monde):
+    illisible = {
+        "numero_facture": "F2",
+        "lignes": [{"article_id": monde.article.pk, "quantite": "deux", "prix_unitaire": 1}],
+    }
+    r = monde.poste.sync([vente("F1", (monde.article.pk, 2, 100)), illisible])
+    erreur = refus_de_la_vente(r, "QUANTITE_INVALIDE", 2, champ="lignes[0].quantite", envoye=illisible)
+    assert erreur["numero_facture"] == "F2"
+    # The good sale of the batch is recorded, and only it: stock moved by its 2.
+    assert [c["numero_facture"] for c in r.json()["details"]["creees"]] == ["F1"]
+    assert list(Vente.objects.values_list("numero_facture", flat=True)) == ["F1"]
+    assert list(LigneVente.objects.values_list("vente__numero_facture", "quantite")) == [("F1", 2)]
+    assert list(MouvementStock.objects.filter(type_mouvement="VENTE").values_list("reference_document")) == [("F1",)]
+    assert stock(monde.article) == 98
 
 
 @pytest.mark.parametrize(
@@ -150,24 +159,83 @@ def test_forme_invalide_nomme_le_champ(monde: Monde):
     [
         {"pas_ventes": []},
         {"ventes": "non"},
-        [{"numero_facture": "F", "lignes": []}],
-        [{"numero_facture": "F"}],
-        [{"numero_facture": "F", "lignes": [{"article_id": 1, "quantite": 0, "prix_unitaire": 1}]}],
-        [{"numero_facture": "F", "lignes": [{"article_id": 1, "quantite": 1, "prix_unitaire": -1}]}],
-        [
-            {
-                "numero_facture": "F",
-                "mode_paiement": "TROC",
-                "lignes": [{"article_id": 1, "quantite": 1, "prix_unitaire": 1}],
-            }
-        ],
+        {"ventes": None},
         42,
+        '"ventes"',  # raw JSON: a string
     ],
 )
-def test_formes_refusees(monde: Monde, corps):
+def test_corps_qui_n_est_ni_un_tableau_ni_une_enveloppe_refuse_en_entier(monde: Monde, corps):
+    bonne = vente("F-BONNE", (monde.article.pk, 1, 1))
+    if isinstance(corps, dict):
+        corps = {**corps, "autre": [bonne]}
     r = monde.poste.sync(corps)
     assert (r.status_code, r.json()["code"]) == (400, "INVALID_PAYLOAD")
     assert r.json()["success"] is False and r.json()["error"]
+    assert not Vente.objects.exists() and not VenteQuarantaine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("ligne_ou_lignes", "code", "champ"),
+    [
+        ({"lignes": []}, "LIGNES_MANQUANTES", "lignes"),
+        ({}, "LIGNES_MANQUANTES", "lignes"),
+        ({"lignes": None}, "LIGNES_MANQUANTES", "lignes"),
+        ({"quantite": 0}, "QUANTITE_INVALIDE", "lignes[0].quantite"),
+        ({"prix_unitaire": -1}, "CHAMP_INVALIDE", "lignes[0].prix_unitaire"),
+    ],
+    ids=["lignes-vides", "sans-lignes", "lignes-nulles", "quantite-nulle", "prix-negatif"],
+)
+def test_vente_mal_formee_refusee_seule_et_gardee(monde: Monde, ligne_ou_lignes, code: str, champ: str):
+    if "lignes" in ligne_ou_lignes or not ligne_ou_lignes:
+        mauvaise = {"numero_facture": "F", **ligne_ou_lignes}
+    else:
+        ligne = {"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 1, **ligne_ou_lignes}
+        mauvaise = {"numero_facture": "F", "lignes": [ligne]}
+    r = monde.poste.sync([mauvaise, vente("F-BONNE", (monde.article2.pk, 4, 1500))])
+    refus_de_la_vente(r, code, 1, champ=champ, envoye=mauvaise)
+    assert list(Vente.objects.values_list("numero_facture", flat=True)) == ["F-BONNE"]
+    assert list(LigneVente.objects.values_list("vente__numero_facture", "article_id", "quantite")) == [
+        ("F-BONNE", monde.article2.pk, 4)
+    ]
+    assert MouvementStock.objects.filter(type_mouvement="VENTE").count() == 1
+    assert (stock(monde.article), stock(monde.article2)) == (100, 6)
+
+
+def test_un_lot_melant_chaque_sorte_de_mauvaise_vente_a_des_bonnes(monde: Monde):
+    a, a2 = monde.article.pk, monde.article2.pk
+    mauvaises = {
+        2: ("VENTE_ILLISIBLE", ["pas", "une", "vente"]),
+        3: ("LIGNES_MANQUANTES", {"numero_facture": "M-3", "lignes": []}),
+        4: ("QUANTITE_INVALIDE", vente("M-4", (a, 1.5, 10))),
+        6: ("MONTANT_HORS_LIMITES", vente("M-6", (a, 1, "1000000000000"))),
+        7: ("INVALID_DATE", vente("M-7", (a, 1, 10), date_vente="hier")),
+        8: ("DATE_HORS_FENETRE", vente("M-8", (a, 1, 10), date_vente="1999-12-31T23:59:59Z")),
+        9: ("TEXTE_TROP_LONG", vente("M-9" + "9" * 100, (a, 1, 10))),
+        10: ("CHAMP_INVALIDE", vente("M-10", (a, 1, 10), paye="peut-être")),
+        11: ("ARTICLE_INTROUVABLE", vente("M-11", (monde.article_autre.pk, 1, 10))),
+        12: ("STOCK_INSUFFISANT", vente("M-12", (a2, 10, 10))),
+    }
+    bonnes = {1: vente("B-1", (a, 2, 10)), 5: vente("B-5", (a2, 1, 10), remise=1), 13: vente("B-13", (a, 3, 10))}
+    lot = [bonnes[i] if i in bonnes else mauvaises[i][1] for i in range(1, 14)]
+    r = monde.poste.sync(lot)
+    for index, (code, envoye) in mauvaises.items():
+        refus_de_la_vente(r, code, index, envoye=envoye)
+    d = r.json()
+    assert [c["numero_facture"] for c in d["details"]["creees"]] == ["B-1", "B-5", "B-13"]
+    assert (d["ventes_creees"], d["ventes_erreurs"]) == (3, 10)
+    assert sorted(Vente.objects.values_list("numero_facture", flat=True)) == ["B-1", "B-13", "B-5"]
+    assert LigneVente.objects.count() == 3 and VenteQuarantaine.objects.count() == 10
+    assert MouvementStock.objects.filter(type_mouvement="VENTE").count() == 3
+    # Stock moved by the good sales alone: 2 + 3 of article, 1 of article2 (then 10 refused).
+    assert (stock(monde.article), stock(monde.article2)) == (95, 9)
+    verifier_registre(monde.article, monde.article2)
+
+
+def test_mode_de_paiement_inconnu_enregistre_sous_autre_avec_son_libelle(monde: Monde):
+    d = monde.poste.sync([vente("F-TROC", (monde.article.pk, 1, 1), mode_paiement="TROC")]).json()
+    v = Vente.objects.get(pk=d["details"]["creees"][0]["id"])
+    assert (v.mode_paiement, v.mode_paiement_libelle) == ("AUTRE", "TROC")
+    assert stock(monde.article) == 99
 
 
 def test_lot_trop_grand_413(monde: Monde, settings):
@@ -179,9 +247,16 @@ def test_lot_trop_grand_413(monde: Monde, settings):
 def test_enveloppe_d_une_autre_boutique_403(monde: Monde):
     r = monde.poste.sync({"boutique_id": monde.autre_boutique.pk, "ventes": [vente("F", (monde.article.pk, 1, 1))]})
     assert (r.status_code, r.json()["code"]) == (403, "BOUTIQUE_MISMATCH")
-    r = monde.poste.sync({"device_serial": "autre", "ventes": []})
+    r = monde.poste.sync(
+        {"boutique_id": str(monde.autre_boutique.pk), "ventes": [vente("F", (monde.article.pk, 1, 1))]}
+    )
     assert (r.status_code, r.json()["code"]) == (403, "BOUTIQUE_MISMATCH")
-    assert not Vente.objects.exists()
+    r = monde.poste.sync({"device_serial": "autre", "ventes": [vente("F", (monde.article.pk, 1, 1))]})
+    assert (r.status_code, r.json()["code"]) == (403, "BOUTIQUE_MISMATCH")
+    assert not Vente.objects.exists() and not VenteQuarantaine.objects.exists()
+    # Its own shop's id, as a number or as text, is no mismatch.
+    r = monde.poste.sync({"boutique_id": str(monde.boutique.pk), "ventes": [vente("F", (monde.article.pk, 1, 1))]})
+    assert r.status_code == 201 and r.json()["ventes_creees"] == 1
 
 
 # --- Sales ------------------------------------------------------------------------------------------
@@ -468,31 +543,42 @@ def test_sequences_recues_et_manquantes(monde: Monde):
     assert d["sequence_max"] == 8
 
 
-def test_messages_de_validation_en_francais(monde: Monde):
+def test_messages_de_refus_en_francais(monde: Monde):
     r = monde.poste.sync(
         [{"numero_facture": "F", "lignes": [{"article_id": monde.article.pk, "quantite": 1.5, "prix_unitaire": 1}]}]
     )
-    assert r.json()["error"] == "Champ invalide « [0].lignes[0].quantite » : un entier est attendu."
-    r = monde.poste.sync(
-        [
-            {
-                "numero_facture": "F",
-                "lignes": [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 1}],
-                "remise": 5,
-            }
-        ]
-    )
-    assert r.json()["error"] == "Champ invalide « [0].remise » : champ inconnu (non prévu par le contrat)."
-    r = monde.poste.sync({"ventes": [], "magasin": 1})
-    assert (r.status_code, r.json()["details"]["champ"]) == (400, "magasin")
+    erreur = refus_de_la_vente(r, "QUANTITE_INVALIDE", champ="lignes[0].quantite")
+    assert erreur["erreur"] == "Champ « lignes[0].quantite » : un nombre entier est attendu (pas de décimales)."
+    r = monde.poste.sync([{"numero_facture": "F2", "lignes": []}])
+    erreur = refus_de_la_vente(r, "LIGNES_MANQUANTES", champ="lignes")
+    assert erreur["erreur"] == "Champ « lignes » : au moins 1 élément(s) attendu(s)."
+
+
+def test_champs_inconnus_acceptes_et_gardes(monde: Monde):
+    lignes = [{"article_id": monde.article.pk, "quantite": 1, "prix_unitaire": 1, "tva": "16"}]
+    r = monde.poste.sync({"ventes": [{"numero_facture": "F", "lignes": lignes, "remise": 5}], "magasin": 1})
+    assert r.status_code == 201 and r.json()["ventes_creees"] == 1, r.content[:300]
+    v = Vente.objects.get(numero_facture="F")
+    assert v.champs_inconnus == {"vente": {"remise": 5}, "lignes": {"1": {"tva": "16"}}}
+    # Per terminal, which fields beyond the contract it sends, with an example, since when.
+    vus = ChampInconnu.objects.filter(terminal=monde.poste.terminal).order_by("chemin")
+    assert [(c.chemin, c.exemple) for c in vus] == [
+        ("enveloppe.magasin", "1"),
+        ("ligne.tva", '"16"'),
+        ("vente.remise", "5"),
+    ]
+    assert all(c.premiere_vue == c.derniere_vue for c in vus)
+    assert stock(monde.article) == 99
 
 
 def test_numero_et_uuid_nuls_ou_vides_sont_absents(monde: Monde):
     d = monde.poste.sync([vente(None, (monde.article.pk, 1, 10), numero_facture=None, uuid="  ")]).json()
     assert d["details"]["creees"][0]["numero_facture"].startswith("FAC-BTQ-009-")
     assert d["details"]["creees"][0]["uuid"] is None
-    r = monde.poste.sync([vente("x" * 101, (monde.article.pk, 1, 10))])
-    assert (r.status_code, r.json()["code"]) == (400, "INVALID_PAYLOAD")
+    trop_long = vente("x" * 101, (monde.article.pk, 1, 10))
+    r = monde.poste.sync([trop_long])
+    refus_de_la_vente(r, "TEXTE_TROP_LONG", champ="numero_facture", envoye=trop_long)
+    assert Vente.objects.count() == 1 and stock(monde.article) == 99
 
 
 @pytest.mark.parametrize("methode", ["put", "patch", "delete", "get"])

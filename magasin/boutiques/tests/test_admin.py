@@ -10,7 +10,7 @@ from magasin.boutiques.tests.factories import BoutiqueFactory, creer_terminal
 from magasin.stock.models import Article, MouvementStock
 from magasin.stock.tests.factories import creer_article
 from magasin.stock.tests.invariants import verifier_registre
-from magasin.ventes.entrees import VenteEntree
+from magasin.ventes.entrees import lire_vente
 from magasin.ventes.services import ventes_synchroniser
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +22,10 @@ def donnees():
     terminal, _ = creer_terminal(boutique, serie_seule=True)
     article = creer_article(boutique, stock=5)
     entrees = [
-        VenteEntree.model_validate(
+        lire_vente(
             {"numero_facture": "A-1", "lignes": [{"article_id": article.pk, "quantite": 1, "prix_unitaire": 10}]}
         ),
-        VenteEntree.model_validate(
+        lire_vente(
             {"numero_facture": "A-2", "lignes": [{"article_id": article.pk, "quantite": 99, "prix_unitaire": 10}]}
         ),
     ]

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from magasin.boutiques.models import Terminal
 from magasin.stock.models import Article
-from magasin.ventes.entrees import VenteEntree
+from magasin.ventes.entrees import VenteEntree, VenteLue
 from magasin.ventes.services import ResultatLot, ventes_synchroniser
 
 SYNC = "/api/v2/simple/ventes/sync"
@@ -40,7 +40,7 @@ def vendre(
             }
         ],
     )
-    return ventes_synchroniser(terminal=terminal, ventes=[entree])
+    return ventes_synchroniser(terminal=terminal, ventes=[VenteLue.de_entree(entree)])
 
 
 def commande(nom: str, *args: str, **options: Any) -> tuple[int, str]:

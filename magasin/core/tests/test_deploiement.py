@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 RACINE = Path(__file__).resolve().parents[3]
 
 # The environment docs/DEPLOIEMENT.md gives for HTTPS behind a proxy.
@@ -102,4 +104,14 @@ def test_requetes_preparees_sur_postgresql_desactivables_pour_pgbouncer():
     postgres = "postgres://magasin@127.0.0.1:5432/magasin"
     assert options(DATABASE_URL=postgres) == ["True", "5"]
     assert options(DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="0") == ["True", "None"]
-    assert options(DATABASE_URL="mysql://magasin@127.0.0.1:3306/magasin") == ["None", "None"]
+
+
+def test_pas_d_options_postgresql_pour_mysql():
+    # Loading the MySQL backend imports its driver, which needs libmariadb-dev to build: a
+    # machine without it skips this test (CI installs it and requires the MySQL pass).
+    pytest.importorskip("MySQLdb", reason="mysqlclient absent (apt-get install libmariadb-dev pkg-config)")
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "o = settings.DATABASES['default']['OPTIONS']; print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    )
+    assert _python_en_production(script, DATABASE_URL="mysql://magasin@127.0.0.1:3306/magasin") == ["None", "None"]

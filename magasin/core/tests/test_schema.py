@@ -7,8 +7,12 @@ from django.db import models
 
 from magasin.boutiques.models import Boutique
 
-# The one table that is not owned by a shop: the shop itself (the distribution key's source).
-NON_POSSEDES = {"boutiques.Boutique"}
+# Tables not owned by a shop: the shop itself (the distribution key's source), and what
+# describes a terminal's app whichever shop the terminal serves (a Citus reference table).
+NON_POSSEDES = {
+    "boutiques.Boutique",
+    "boutiques.ChampInconnu",
+}
 # Nullable on purpose, each for a stated reason (see docs/SCALE.md).
 BOUTIQUE_FACULTATIVE = {
     "boutiques.Terminal": "a device may be registered before it is given to a shop",

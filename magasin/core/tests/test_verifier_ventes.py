@@ -262,6 +262,6 @@ def test_diagnostic_ventes_coute_un_nombre_borne_de_requetes(saine, django_asser
     _boutique, terminal, article = saine
     for n in range(3, 40, 3):
         vendre(terminal, article, sequence=n, numero=f"B-{n}")
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(27):
         rapport = diagnostic_ventes()
     assert rapport.problemes

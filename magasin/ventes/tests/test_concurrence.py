@@ -11,7 +11,7 @@ from magasin.stock.models import MouvementStock
 from magasin.stock.services import stock_entree, stock_sortie
 from magasin.stock.tests.factories import creer_article
 from magasin.stock.tests.invariants import verifier_registre
-from magasin.ventes.entrees import VenteEntree
+from magasin.ventes.entrees import lire_vente
 from magasin.ventes.models import Vente
 from magasin.ventes.services import ventes_synchroniser
 from magasin.ventes.tests.fils import en_parallele
@@ -47,7 +47,7 @@ def test_lots_concurrents_de_plusieurs_terminaux_stock_et_registre_exacts():
         def vendre() -> None:
             for lot in range(5):
                 ventes = [
-                    VenteEntree.model_validate(
+                    lire_vente(
                         {
                             "numero_facture": f"T{i}-L{lot}-V{v}",
                             "lignes": [
@@ -81,7 +81,7 @@ def test_meme_numero_envoye_en_meme_temps_par_deux_terminaux_un_seul_gagne():
 
     def envoyer(terminal) -> Callable[[], None]:  # type: ignore[no-untyped-def]
         def tache() -> None:
-            entree = VenteEntree.model_validate(
+            entree = lire_vente(
                 {
                     "numero_facture": "FAC-COMMUN",
                     "lignes": [{"article_id": article.pk, "quantite": 1, "prix_unitaire": 1}],

@@ -46,7 +46,7 @@ from magasin.stock.models import Article, MouvementStock
 from magasin.stock.services import stock_ajuster, stock_entree, stock_sortie
 from magasin.stock.tests.factories import creer_article
 from magasin.stock.tests.invariants import verifier_registre
-from magasin.ventes.entrees import VenteEntree
+from magasin.ventes.entrees import VenteEntree, lire_vente
 from magasin.ventes.models import (
     LigneVente,
     SequenceFacture,
@@ -187,7 +187,7 @@ class Histoires(RuleBasedStateMachine):
     def _synchroniser(self, t: int, lot: list[dict[str, Any]]) -> None:
         terminal = self.terminaux[t]
         b = t // 2
-        entrees = [VenteEntree.model_validate(c) for c in lot]
+        entrees = [lire_vente(c) for c in lot]
         resultat = ventes_synchroniser(terminal=terminal, ventes=entrees)
         assert len(resultat.resultats) == len(entrees)
         for r in resultat.resultats:

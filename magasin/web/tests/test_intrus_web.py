@@ -14,7 +14,7 @@ from magasin.boutiques.models import Role
 from magasin.boutiques.tests.factories import BoutiqueFactory, MembreFactory, creer_terminal
 from magasin.stock.models import Article, MouvementStock
 from magasin.stock.tests.factories import creer_article
-from magasin.ventes.entrees import VenteEntree
+from magasin.ventes.entrees import lire_vente
 from magasin.ventes.models import StatutQuarantaine, StatutVente, Vente, VenteQuarantaine
 from magasin.ventes.services import ventes_synchroniser
 from magasin.web import urls as web_urls
@@ -53,7 +53,7 @@ def test_chaque_page_a_identifiant_de_b_repond_404_a_un_utilisateur_de_a():
     ventes_synchroniser(
         terminal=terminal_b,
         ventes=[
-            VenteEntree.model_validate(
+            lire_vente(
                 {
                     "numero_facture": n,
                     "lignes": [{"article_id": article_b.pk, "quantite": q, "prix_unitaire": 1}],

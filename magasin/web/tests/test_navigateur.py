@@ -52,9 +52,22 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
             viewport={"width": 1280, "height": 900}, locale="fr-FR", accept_downloads=True
         )
         contexte.set_default_timeout(15000)
-        yield contexte.new_page()
+        onglet = contexte.new_page()
+        # What the browser refused (Content-Security-Policy) or failed to run: a page broken
+        # silently shows nothing else. Each test checks it is empty with _console_propre().
+        onglet.erreurs_console = []
+        onglet.on(
+            "console", lambda m: m.type == "error" and onglet.erreurs_console.append(f"{m.text} {m.location['url']}")
+        )
+        onglet.on("pageerror", lambda e: onglet.erreurs_console.append(str(e)))
+        yield onglet
         contexte.close()
         navigateur.close()
+
+
+def _console_propre(page) -> None:  # type: ignore[no-untyped-def]
+    # The browser asks for /favicon.ico on its own; the site has none.
+    assert [e for e in page.erreurs_console if not e.endswith("/favicon.ico")] == []
 
 
 def _connexion(page, live_server, nom: str) -> None:  # type: ignore[no-untyped-def]
@@ -195,6 +208,19 @@ def test_journee_du_gerant_dans_le_navigateur(page, live_server, tmp_path):  # t
     assert Vente.objects.filter(numero_facture="MAUI-0001-000043").exists()
     verifier_registre()
 
+    # Revoking a token asks first (a data-confirmer form, handled by magasin.js).
+    page.goto(f"{live_server.url}/terminaux/")
+    page.once("dialog", lambda d: d.dismiss())
+    page.click(f"#terminal-{terminal.pk} >> text=Révoquer le jeton")
+    terminal.refresh_from_db()
+    assert terminal.jeton_hash
+    page.once("dialog", lambda d: d.accept())
+    page.click(f"#terminal-{terminal.pk} >> text=Révoquer le jeton")
+    page.wait_for_selector("text=révoqué")
+    terminal.refresh_from_db()
+    assert not terminal.jeton_hash
+    _console_propre(page)
+
 
 def test_facture_web_pdf_et_annulation_dans_le_navigateur(page, live_server):  # type: ignore[no-untyped-def]
     boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-009", adresse="12, av. du Commerce, Gombe, Kinshasa")
@@ -205,6 +231,8 @@ def test_facture_web_pdf_et_annulation_dans_le_navigateur(page, live_server):  #
 
     _connexion(page, live_server, "gerant")
     page.goto(f"{live_server.url}/facturation/")
+    # htmx read its configuration from the meta tag: no eval under the Content-Security-Policy.
+    assert page.evaluate("[htmx.config.allowEval, htmx.config.includeIndicatorStyles]") == [False, False]
     # By name, then by barcode (a scanner types the code and Enter).
     page.fill("#recherche", "riz")
     page.click("#resultats button.ajouter")
@@ -242,3 +270,33 @@ def test_facture_web_pdf_et_annulation_dans_le_navigateur(page, live_server):  #
     page.goto(f"{live_server.url}/articles/{riz.pk}/")
     assert page.inner_text("#stock") == "40"
     verifier_registre()
+    _console_propre(page)
+
+
+def test_documentation_de_l_api_et_admin_sans_violation_de_la_politique(page, live_server, admin_user):  # type: ignore[no-untyped-def]
+    """Swagger UI from the site's own static files, under the Content-Security-Policy."""
+    externes: list[str] = []
+    page.on("request", lambda r: r.url.startswith(live_server.url) or externes.append(r.url))
+    page.goto(f"{live_server.url}/api/docs")
+    page.wait_for_selector("text=ventes/sync")
+    # Open an operation and its schemas: Swagger UI renders more there.
+    page.click(".opblock-summary-path >> text=/api/v2/simple/terminal/")
+    page.wait_for_selector("text=Try it out")
+    page.click("text=Try it out")
+    serie = page.locator("input[placeholder='X-Device-Serial']")
+    if serie.count():
+        serie.fill("SERIE-INCONNUE")
+    page.click("text=Execute")
+    page.wait_for_selector(".responses-wrapper .live-responses-table")
+    # The call went out (connect-src 'self') and the API answered with its JSON refusal.
+    assert '"success": false' in page.inner_text(".live-responses-table")
+    page.erreurs_console = [e for e in page.erreurs_console if "/api/v2/simple/terminal/" not in e]
+    assert externes == []
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "password")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    page.goto(f"{live_server.url}/admin/boutiques/terminal/add/")
+    page.goto(f"{live_server.url}/admin/ventes/vente/")
+    _console_propre(page)

@@ -45,6 +45,7 @@ def articles(request: HttpRequest) -> HttpResponse:
             "choisie": choisie,
             "statuts": STATUTS_STOCK.items(),
             "peut_gerer": boutiques_avec_role(request.user, Role.GERANT).exists(),
+            "erreurs": f.erreurs,
             "f": request.GET,
         },
     )
@@ -162,7 +163,7 @@ def article_import(request: HttpRequest) -> HttpResponse:
         boutique = form.cleaned_data["boutique"]
         fichier = form.cleaned_data["fichier"]
         try:
-            lignes = catalogue_lire(nom_fichier=fichier.name, contenu=fichier.read())
+            lignes = catalogue_lire(nom_fichier=fichier.name, fichier=fichier)
         except ErreurMetier as erreur:
             form.add_error("fichier", erreur.message)
         else:

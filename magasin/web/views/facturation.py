@@ -21,6 +21,7 @@ from magasin.ventes.entrees import VenteEntree
 from magasin.ventes.models import ModePaiement
 from magasin.ventes.services import vente_creer
 from magasin.web.acces import boutiques_avec_role
+from magasin.web.forms import RechercheArticleForm, identifiant
 
 
 def _contexte(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -45,12 +46,11 @@ def facturation(request: HttpRequest) -> HttpResponse:
     prix = p.getlist("prix_unitaire")
     lignes: list[dict[str, Any]] = []
     brutes: list[dict[str, Any]] = []
-    connus = {
-        a.pk: a for a in articles_de_boutiques(boutiques=[boutique]).filter(pk__in=[int(i) for i in ids if i.isdigit()])
-    }
-    for _i, (article_id, quantite, prix_unitaire) in enumerate(zip(ids, quantites, prix, strict=False)):
+    lus = [identifiant(i) for i in ids]
+    connus = {a.pk: a for a in articles_de_boutiques(boutiques=[boutique]).filter(pk__in=[i for i in lus if i])}
+    for article_id, lu, quantite, prix_unitaire in zip(ids, lus, quantites, prix, strict=False):
         ligne: dict[str, Any] = {
-            "article": connus.get(int(article_id)) if article_id.isdigit() else None,
+            "article": connus.get(lu) if lu is not None else None,
             "article_id": article_id,
             "quantite": quantite,
             "prix_unitaire": prix_unitaire,
@@ -60,7 +60,7 @@ def facturation(request: HttpRequest) -> HttpResponse:
         try:
             brutes.append(
                 {
-                    "article_id": int(article_id),
+                    "article_id": lu or 0,
                     "quantite": int(quantite),
                     "prix_unitaire": str(Decimal(prix_unitaire.replace(",", ".").replace(" ", ""))),
                 }
@@ -135,7 +135,7 @@ def _message_validation(champ: str) -> str:
 
 def _boutique(request: HttpRequest, brut: str) -> Boutique:
     try:
-        return boutiques_avec_role(request.user, Role.CAISSIER).get(pk=int(brut))
+        return boutiques_avec_role(request.user, Role.CAISSIER).get(pk=identifiant(brut) or 0)
     except (ValueError, Boutique.DoesNotExist):
         raise Http404("Boutique introuvable") from None
 
@@ -144,20 +144,24 @@ def _boutique(request: HttpRequest, brut: str) -> Boutique:
 def facturation_articles(request: HttpRequest) -> HttpResponse:
     """htmx: articles of the chosen shop matching a name, code or barcode."""
     boutique = _boutique(request, request.GET.get("boutique", ""))
+    form = RechercheArticleForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request, "web/partiels/facturation_resultats.html", {"articles": [], "erreurs": form.errors}, status=400
+        )
     return render(
         request,
         "web/partiels/facturation_resultats.html",
-        {"articles": articles_a_vendre(boutique=boutique, recherche=request.GET.get("q", ""))},
+        {"articles": articles_a_vendre(boutique=boutique, recherche=form.cleaned_data["q"])},
     )
 
 
 @login_required
 def facturation_ligne(request: HttpRequest) -> HttpResponse:
     """htmx: one invoice line for an article, its price as default."""
-    brut = request.GET.get("article", "")
     article = get_object_or_404(
         Article,
-        pk=int(brut) if brut.isdigit() else 0,
+        pk=identifiant(request.GET.get("article")) or 0,
         boutique__in=boutiques_visibles(request.user),
     )
     ligne = {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,9 +17,10 @@ from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.stock.selectors import articles_de_boutiques
 from magasin.ventes.models import StatutQuarantaine, VenteQuarantaine
 from magasin.ventes.selectors import quarantaine_de_boutiques
-from magasin.ventes.services import quarantaine_ecarter, quarantaine_rejouer
+from magasin.ventes.services import quarantaine_corriger, quarantaine_ecarter, quarantaine_rejouer
 from magasin.web.acces import boutiques_filtrees
 from magasin.web.filtres import Filtres, paginer
+from magasin.web.forms import correction_lire, motif_lire
 
 
 @login_required
@@ -45,18 +49,25 @@ def _entree(request: HttpRequest, pk: int) -> VenteQuarantaine:
 @login_required
 def quarantaine_detail(request: HttpRequest, pk: int, erreur: ErreurMetier | None = None) -> HttpResponse:
     q = _entree(request, pk)
-    lignes = q.payload.get("lignes", []) if isinstance(q.payload, dict) else []
-    ids = [ligne.get("article_id") for ligne in lignes if isinstance(ligne.get("article_id"), int)]
+    # What was sent may be anything (an unreadable sale is kept as it came): show what reads.
+    envoyee = q.payload_corrige if q.payload_corrige is not None else q.payload
+    brutes = envoyee.get("lignes") if isinstance(envoyee, dict) else None
+    lignes: list[dict[str, Any]] = (
+        [ligne for ligne in brutes if isinstance(ligne, dict)] if isinstance(brutes, list) else []
+    )
+    ids: list[int] = [ligne["article_id"] for ligne in lignes if isinstance(ligne.get("article_id"), int)]
     articles = {a.pk: a for a in articles_de_boutiques(boutiques=[q.boutique]).filter(pk__in=ids)}
     return render(
         request,
         "web/quarantaine_detail.html",
         {
             "q": q,
-            "lignes": [(ligne, articles.get(ligne.get("article_id"))) for ligne in lignes],
+            "lignes": [(ligne, articles.get(ligne.get("article_id", 0))) for ligne in lignes],
             "peut_traiter": q.statut == StatutQuarantaine.EN_ATTENTE
             and a_le_role(request.user, q.boutique, Role.GERANT),
             "conflit": q.code == CodeErreur.NUMERO_FACTURE_CONFLIT,
+            "json_envoye": json.dumps(q.payload, ensure_ascii=False, indent=2),
+            "json_a_corriger": json.dumps(envoyee, ensure_ascii=False, indent=2),
             "erreur": erreur.message if erreur else "",
         },
         status=erreur.statut_http if erreur else 200,
@@ -82,10 +93,22 @@ def rejeu(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def correction(request: HttpRequest, pk: int) -> HttpResponse:
+    q = _entree(request, pk)
+    try:
+        quarantaine_corriger(quarantaine=q, utilisateur=request.user, payload=correction_lire(request.POST))
+    except ErreurMetier as erreur:
+        return quarantaine_detail(request, pk, erreur=erreur)
+    messages.success(request, "Correction enregistrée : rejouez la vente pour l'enregistrer.")
+    return redirect("web:quarantaine_detail", pk=pk)
+
+
+@login_required
+@require_POST
 def ecart(request: HttpRequest, pk: int) -> HttpResponse:
     q = _entree(request, pk)
     try:
-        quarantaine_ecarter(quarantaine=q, utilisateur=request.user, motif=request.POST.get("motif", ""))
+        quarantaine_ecarter(quarantaine=q, utilisateur=request.user, motif=motif_lire(request.POST))
     except ErreurMetier as erreur:
         return quarantaine_detail(request, pk, erreur=erreur)
     messages.success(request, "Vente écartée : elle reste consultable avec son motif.")

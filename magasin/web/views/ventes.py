@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from magasin.boutiques.acces import a_le_role, boutiques_visibles
@@ -22,6 +23,7 @@ from magasin.ventes.services import vente_annuler
 from magasin.web.acces import boutiques_filtrees
 from magasin.web.exports import ventes_csv, ventes_xlsx
 from magasin.web.filtres import Filtres, paginer
+from magasin.web.forms import motif_lire
 
 
 def _ventes_filtrees(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -92,7 +94,7 @@ def vente_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def vente_annulation(request: HttpRequest, pk: int) -> HttpResponse:
     vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
     try:
-        vente_annuler(vente=vente, utilisateur=request.user, motif=request.POST.get("motif", ""))
+        vente_annuler(vente=vente, utilisateur=request.user, motif=motif_lire(request.POST))
     except ErreurMetier as erreur:
         messages.error(request, erreur.message)
         return _page_vente(request, vente, statut=erreur.statut_http, erreur_annulation=erreur.message)
@@ -110,5 +112,8 @@ def facture(request: HttpRequest, pk: int) -> HttpResponse:
 def facture_telecharger(request: HttpRequest, pk: int) -> HttpResponse:
     vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
     reponse = HttpResponse(facture_pdf(vente=vente), content_type="application/pdf")
-    reponse["Content-Disposition"] = f'attachment; filename="facture-{vente.numero_facture}.pdf"'
+    # Django quotes (or RFC 5987-encodes) the name: a quote in a number cannot add parameters.
+    reponse["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"facture-{vente.numero_facture}.pdf"
+    )
     return reponse

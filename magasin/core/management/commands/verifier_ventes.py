@@ -19,7 +19,8 @@ class Command(BaseCommand):
     help = (
         "Vérifie tout ce qui peut rendre une vente invisible ou fausse : terminaux sans boutique, "
         "terminaux désactivés qui appellent encore, ventes sans lignes ou au total faux, numéros "
-        "en double, compteurs en retard, quarantaine, trous de séquence, terminaux silencieux. "
+        "en double, compteurs en retard, quarantaine, trous de séquence, terminaux silencieux ; et, pour "
+        "information, les champs hors contrat que chaque terminal envoie (avec son User-Agent). "
         "Code de sortie 1 si un problème est trouvé, 0 sinon."
     )
 
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             "",
         ]
         for constat in rapport.constats:
-            etat = "PROBLÈME" if constat.probleme else "ok"
+            etat = "info" if constat.information else ("PROBLÈME" if constat.probleme else "ok")
             lignes.append(f"[{etat}] {constat.titre} : {constat.nombre}")
             if constat.impossible_par_construction:
                 lignes.append(f"    impossible par construction ({constat.impossible_par_construction})")
@@ -62,7 +63,7 @@ class Command(BaseCommand):
                 lignes.append("    - " + " ; ".join(f"{k} : {valeur_texte(v)}" for k, v in element.items()))
             if constat.nombre > len(constat.elements):
                 lignes.append(f"    … et {constat.nombre - len(constat.elements)} autre(s)")
-            if constat.probleme and constat.conseil:
+            if constat.conseil and (constat.probleme or (constat.information and constat.nombre)):
                 lignes.append(f"    → {constat.conseil}")
         lignes.append("")
         if rapport.problemes:

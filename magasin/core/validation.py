@@ -1,9 +1,18 @@
-"""French wording of pydantic's validation errors, keyed by pydantic's stable error type."""
+"""French wording of pydantic's validation errors, keyed by pydantic's stable error type.
+
+Our own validators raise `PydanticCustomError` with a type of their own and a French message,
+which is used as it is."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
+
+from pydantic_core.core_schema import ErrorType
+
+# pydantic's own error types speak English; any other type is a PydanticCustomError of ours.
+_TYPES_PYDANTIC = frozenset(get_args(ErrorType))
 
 _MESSAGES: dict[str, str] = {
     "missing": "champ obligatoire absent",
@@ -33,6 +42,15 @@ _MESSAGES: dict[str, str] = {
 }
 
 
+def nombre_json(texte: str) -> float | str:
+    """`parse_float` for json.loads: a number beyond a float (1e400) is kept as written.
+
+    Python would read it as infinity, which no JSON column can store; kept as text, the sale's
+    reader refuses it like any other unreadable value."""
+    nombre = float(texte)
+    return nombre if math.isfinite(nombre) else texte
+
+
 def message_francais(erreur: Mapping[str, Any]) -> str:
     type_ = erreur.get("type", "")
     if type_ == "value_error":
@@ -40,7 +58,9 @@ def message_francais(erreur: Mapping[str, Any]) -> str:
         return str(erreur.get("msg", "")).removeprefix("Value error, ")
     modele = _MESSAGES.get(type_)
     if modele is None:
-        return "valeur invalide"
+        # A type of our own validators carries its French message; pydantic's others get a
+        # neutral wording rather than English.
+        return "valeur invalide" if type_ in _TYPES_PYDANTIC else str(erreur.get("msg", "valeur invalide"))
     try:
         return modele.format(**(erreur.get("ctx") or {}))
     except (KeyError, IndexError):
