@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "magasin.boutiques",
     "magasin.stock",
     "magasin.ventes",
+    "magasin.reprise",
     "magasin.api",
     "magasin.web",
 ]

@@ -7,11 +7,15 @@ from django.db import models
 
 from magasin.boutiques.models import Boutique
 
-# Tables not owned by a shop: the shop itself (the distribution key's source), and what
-# describes a terminal's app whichever shop the terminal serves (a Citus reference table).
+# Tables not owned by a shop: the shop itself (the distribution key's source), what describes
+# a terminal's app whichever shop the terminal serves, and the read-only archive of the old
+# system's import, kept under the old ids (Citus reference tables).
 NON_POSSEDES = {
     "boutiques.Boutique",
     "boutiques.ChampInconnu",
+    "reprise.ImportAncien",
+    "reprise.MouvementAncien",
+    "reprise.RejetImport",
 }
 # Nullable on purpose, each for a stated reason (see docs/SCALE.md).
 BOUTIQUE_FACULTATIVE = {
