@@ -7,16 +7,17 @@ from django.utils.html import format_html
 
 from magasin.boutiques.models import Boutique, Membre, Terminal
 from magasin.boutiques.services import terminal_creer, terminal_rotation_jeton
+from magasin.core.libelles import LibellesAdmin, LibellesInline
 
 
-class MembreInline(admin.TabularInline):
+class MembreInline(LibellesInline):
     model = Membre
     extra = 0
     autocomplete_fields = ["utilisateur"]
 
 
 @admin.register(Boutique)
-class BoutiqueAdmin(admin.ModelAdmin):
+class BoutiqueAdmin(LibellesAdmin):
     list_display = ["nom", "code", "devise", "politique_stock", "est_active"]
     list_filter = ["est_active", "politique_stock"]
     search_fields = ["nom", "code"]
@@ -24,7 +25,7 @@ class BoutiqueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Terminal)
-class TerminalAdmin(admin.ModelAdmin):
+class TerminalAdmin(LibellesAdmin):
     list_display = ["nom_terminal", "numero_serie", "boutique", "est_actif", "derniere_synchro", "authentification"]
     list_filter = ["boutique", "est_actif", "serie_seule"]
     search_fields = ["nom_terminal", "numero_serie"]
@@ -82,7 +83,7 @@ class TerminalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membre)
-class MembreAdmin(admin.ModelAdmin):
+class MembreAdmin(LibellesAdmin):
     list_display = ["utilisateur", "boutique", "role"]
     list_filter = ["boutique", "role"]
     search_fields = ["utilisateur__username", "boutique__nom"]

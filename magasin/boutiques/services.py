@@ -9,12 +9,14 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from magasin.boutiques.models import Boutique, ChampInconnu, Membre, Role, Terminal
+from magasin.boutiques.acces import Utilisateur, exiger_role, role_de
+from magasin.boutiques.models import RANG_ROLE, Boutique, ChampInconnu, Membre, Role, Terminal
 from magasin.core import sql
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 
@@ -43,11 +45,21 @@ def terminal_creer(
     boutique: Boutique | None,
     serie_seule: bool = False,
     jeton: str | None = None,
+    acteur: Utilisateur | None = None,
 ) -> tuple[Terminal, str]:
-    """Create a terminal and its API token. The token is returned once and stored hashed."""
+    """Create a terminal and its API token. The token is returned once and stored hashed.
+
+    `acteur` (a web user) must manage the shop; None is a trusted caller (command, admin)."""
+    if acteur is not None:
+        if boutique is None:
+            raise ErreurMetier(CodeErreur.NO_BOUTIQUE, "Choisissez la boutique du terminal.")
+        exiger_role(acteur, boutique, Role.GERANT)
+    numero_serie = numero_serie.strip()
+    if Terminal.objects.filter(numero_serie=numero_serie).exists():
+        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"Un terminal porte déjà le numéro de série {numero_serie}.")
     jeton = jeton or jeton_generer()
     terminal = Terminal(
-        numero_serie=numero_serie.strip(),
+        numero_serie=numero_serie,
         nom_terminal=nom_terminal.strip(),
         boutique=boutique,
         serie_seule=serie_seule,
@@ -57,25 +69,47 @@ def terminal_creer(
     return terminal, jeton
 
 
-def terminal_rotation_jeton(*, terminal: Terminal, jeton: str | None = None) -> str:
+def _exiger_gerant_du_terminal(acteur: Utilisateur | None, terminal: Terminal) -> None:
+    if acteur is None:
+        return
+    if terminal.boutique_id is None:
+        raise ErreurMetier(CodeErreur.ACCES_REFUSE, "Terminal sans boutique : géré depuis l'administration.")
+    exiger_role(acteur, terminal.boutique_id, Role.GERANT)
+
+
+def terminal_rotation_jeton(*, terminal: Terminal, jeton: str | None = None, acteur: Utilisateur | None = None) -> str:
     """Replace the terminal's token; the old one stops working at once."""
+    _exiger_gerant_du_terminal(acteur, terminal)
     jeton = jeton or jeton_generer()
     _installer_jeton(terminal, jeton)
     terminal.save(update_fields=["jeton_hash", "jeton_prefixe", "jeton_cree_le"])
     return jeton
 
 
-def terminal_revoquer_jeton(*, terminal: Terminal) -> None:
+def terminal_revoquer_jeton(*, terminal: Terminal, acteur: Utilisateur | None = None) -> None:
     """No token works any more (a serial-only terminal is still let in on its serial)."""
+    _exiger_gerant_du_terminal(acteur, terminal)
     terminal.jeton_hash = ""
     terminal.jeton_prefixe = ""
     terminal.jeton_cree_le = None
     terminal.save(update_fields=["jeton_hash", "jeton_prefixe", "jeton_cree_le"])
 
 
-def terminal_desactiver(*, terminal: Terminal) -> None:
+def terminal_desactiver(*, terminal: Terminal, acteur: Utilisateur | None = None) -> None:
+    _exiger_gerant_du_terminal(acteur, terminal)
     terminal.est_actif = False
     terminal.save(update_fields=["est_actif"])
+
+
+def terminal_deplacer(*, terminal: Terminal, boutique: Boutique, acteur: Utilisateur | None = None) -> None:
+    """Move a terminal to another shop: the actor manages both. Its past sales stay where they were."""
+    _exiger_gerant_du_terminal(acteur, terminal)
+    if acteur is not None:
+        exiger_role(acteur, boutique, Role.GERANT)
+    if not boutique.est_active:
+        raise ErreurMetier(CodeErreur.BOUTIQUE_INACTIVE, f"La boutique {boutique.nom} est inactive.")
+    terminal.boutique = boutique
+    terminal.save(update_fields=["boutique"])
 
 
 def jeton_valide(terminal: Terminal, jeton: str | None) -> bool:
@@ -215,3 +249,88 @@ def utilisateur_creer(
     if boutique is not None:
         membre_definir(utilisateur=utilisateur, boutique=boutique, role=role or Role.CAISSIER)
     return utilisateur
+
+
+# --- People: accounts and their role in each shop -------------------------------------------
+# A manager (GERANT) manages the people of their shops but never grants more than their own role
+# in the shop, never acts on someone who holds more than they do, and never on themselves.
+
+
+def _rang(role: Role | None) -> int:
+    return RANG_ROLE[role] if role is not None else 0
+
+
+def _exiger_pouvoir_accorder(acteur: Utilisateur, boutique: Boutique, role: Role) -> None:
+    exiger_role(acteur, boutique, Role.GERANT)
+    if _rang(role) > _rang(role_de(acteur, boutique)):
+        raise ErreurMetier(CodeErreur.ACCES_REFUSE, f"Vous ne pouvez pas accorder le rôle {role.label}.")
+
+
+def _exiger_autorite(acteur: Utilisateur, cible: AbstractBaseUser) -> None:
+    """The actor manages every shop of the target, holding at least the target's role in each.
+
+    An account is shared by its shops: resetting or deactivating it touches all of them."""
+    if acteur.pk == cible.pk:
+        raise ErreurMetier(CodeErreur.ACCES_REFUSE, "Vous ne pouvez pas modifier votre propre compte ici.")
+    if getattr(cible, "is_superuser", False) and not getattr(acteur, "is_superuser", False):
+        raise ErreurMetier(CodeErreur.ACCES_REFUSE, "Compte administrateur : action réservée à l'administration.")
+    adhesions = list(Membre.objects.filter(utilisateur_id=cible.pk))
+    if not adhesions and not getattr(acteur, "is_superuser", False):
+        raise ErreurMetier(CodeErreur.ACCES_REFUSE, "Ce compte n'appartient à aucune de vos boutiques.")
+    for adhesion in adhesions:
+        exiger_role(acteur, adhesion.boutique_id, Role.GERANT)
+        if _rang(Role(adhesion.role)) > _rang(role_de(acteur, adhesion.boutique_id)):
+            raise ErreurMetier(CodeErreur.ACCES_REFUSE, "Ce compte a un rôle supérieur au vôtre.")
+
+
+def _valider_mot_de_passe(password: str, utilisateur: AbstractBaseUser | None = None) -> None:
+    try:
+        password_validation.validate_password(password, utilisateur)  # type: ignore[arg-type]
+    except ValidationError as erreur:
+        raise ErreurMetier(CodeErreur.CHAMP_INVALIDE, " ".join(erreur.messages)) from None
+
+
+@transaction.atomic
+def membre_creer(
+    *, acteur: Utilisateur, boutique: Boutique, username: str, role: Role, password: str
+) -> AbstractBaseUser:
+    """A new account, member of one shop with `role` (no more than the actor's own there)."""
+    _exiger_pouvoir_accorder(acteur, boutique, role)
+    username = username.strip()
+    Modele = get_user_model()
+    _valider_mot_de_passe(password, Modele(username=username))
+    return utilisateur_creer(username=username, password=password, boutique=boutique, role=role)
+
+
+@transaction.atomic
+def membre_changer_role(
+    *, acteur: Utilisateur, utilisateur: AbstractBaseUser, boutique: Boutique, role: Role | None
+) -> Membre | None:
+    """Give `utilisateur` `role` in the shop, add them to it, or remove them (role None)."""
+    _exiger_autorite(acteur, utilisateur)
+    if role is not None:
+        _exiger_pouvoir_accorder(acteur, boutique, role)
+    else:
+        exiger_role(acteur, boutique, Role.GERANT)
+    if role is None:
+        Membre.objects.filter(utilisateur_id=utilisateur.pk, boutique=boutique).delete()
+        return None
+    return membre_definir(utilisateur=utilisateur, boutique=boutique, role=role)
+
+
+@transaction.atomic
+def utilisateur_reinitialiser_mot_de_passe(
+    *, acteur: Utilisateur, utilisateur: AbstractBaseUser, password: str
+) -> None:
+    _exiger_autorite(acteur, utilisateur)
+    _valider_mot_de_passe(password, utilisateur)
+    utilisateur.set_password(password)
+    utilisateur.save(update_fields=["password"])
+
+
+@transaction.atomic
+def utilisateur_desactiver(*, acteur: Utilisateur, utilisateur: AbstractBaseUser, actif: bool = False) -> None:
+    """Deactivate (or reactivate) an account. Never deleted: sales and movements name it."""
+    _exiger_autorite(acteur, utilisateur)
+    utilisateur.is_active = actif
+    utilisateur.save(update_fields=["is_active"])  # type: ignore[misc]

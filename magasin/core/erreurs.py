@@ -45,6 +45,7 @@ class CodeErreur(StrEnum):
     VENTE_DEJA_ANNULEE = "VENTE_DEJA_ANNULEE"
     MOTIF_REQUIS = "MOTIF_REQUIS"
     QUARANTAINE_DEJA_TRAITEE = "QUARANTAINE_DEJA_TRAITEE"
+    INVENTAIRE_CLOS = "INVENTAIRE_CLOS"
     ACCES_REFUSE = "ACCES_REFUSE"
     BOUTIQUE_INACTIVE = "BOUTIQUE_INACTIVE"
 
@@ -81,6 +82,7 @@ STATUT_HTTP: dict[CodeErreur, int] = {
     CodeErreur.VENTE_DEJA_ANNULEE: 409,
     CodeErreur.MOTIF_REQUIS: 400,
     CodeErreur.QUARANTAINE_DEJA_TRAITEE: 409,
+    CodeErreur.INVENTAIRE_CLOS: 409,
     CodeErreur.ACCES_REFUSE: 403,
     CodeErreur.BOUTIQUE_INACTIVE: 400,
 }
@@ -118,6 +120,7 @@ DESCRIPTION: dict[CodeErreur, str] = {
     CodeErreur.VENTE_DEJA_ANNULEE: "Cette vente est déjà annulée.",
     CodeErreur.MOTIF_REQUIS: "Un motif est obligatoire.",
     CodeErreur.QUARANTAINE_DEJA_TRAITEE: "Cette vente en quarantaine a déjà été traitée.",
+    CodeErreur.INVENTAIRE_CLOS: "Cet inventaire est déjà confirmé ou abandonné.",
     CodeErreur.ACCES_REFUSE: "Votre rôle ne permet pas cette action.",
     CodeErreur.BOUTIQUE_INACTIVE: "Boutique inactive.",
 }

@@ -19,11 +19,19 @@ def montant_chaine(montant: Decimal) -> str:
     return f"{montant.quantize(CENTIME, rounding=ROUND_HALF_UP):.2f}"  # arrondir(), inlined: hot
 
 
+# Currencies shown in whole units: the Congolese franc's centimes are not used in practice.
+DEVISES_SANS_DECIMALES = frozenset({"CDF"})
+
+
 def montant_affiche(montant: Decimal | None, devise: str = "CDF") -> str:
-    """`1 250 000 CDF` (narrow no-break spaces between thousands; cents only when present)."""
+    """`1 250 000 CDF` (narrow no-break spaces between thousands): CDF rounded to the franc,
+    other currencies with their cents when present (`12,50 USD`). Display only: amounts are
+    stored and sent with their 2 decimals."""
     if montant is None:
         return ""
     valeur = arrondir(Decimal(montant))
+    if devise in DEVISES_SANS_DECIMALES:
+        valeur = valeur.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     entier, _, cents = f"{abs(valeur):.2f}".partition(".")
     groupes: list[str] = []
     while entier:

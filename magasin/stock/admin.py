@@ -4,12 +4,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from magasin.boutiques.acces import nom_auteur
-from magasin.stock.models import Article, MouvementStock
+from magasin.core.libelles import LibellesAdmin
+from magasin.stock.models import Article, Categorie, MouvementStock
 from magasin.stock.services import article_creer
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(LibellesAdmin):
     list_display = ["nom", "code", "boutique", "prix_vente", "quantite_stock", "seuil_alerte", "est_actif"]
     list_filter = ["boutique", "est_actif"]
     search_fields = ["nom", "code", "code_barres"]
@@ -28,13 +29,22 @@ class ArticleAdmin(admin.ModelAdmin):
             seuil_alerte=obj.seuil_alerte,
             code_barres=obj.code_barres,
             est_actif=obj.est_actif,
+            categorie=obj.categorie.nom if obj.categorie else "",
             utilisateur=nom_auteur(request.user),
         )
         obj.pk = cree.pk
 
 
+@admin.register(Categorie)
+class CategorieAdmin(LibellesAdmin):
+    list_display = ["nom", "boutique"]
+    list_filter = ["boutique"]
+    search_fields = ["nom"]
+    list_select_related = ["boutique"]
+
+
 @admin.register(MouvementStock)
-class MouvementStockAdmin(admin.ModelAdmin):
+class MouvementStockAdmin(LibellesAdmin):
     """The ledger is append-only: read it here, change stock through the services."""
 
     list_display = [

@@ -6,7 +6,13 @@ ledger services: new articles through `article_creer` (opening stock as a moveme
 `article_modifier`, and a stock column through `stock_ajuster` (an inventory count).
 
 Columns (header row, case and accents ignored): code (required), nom, prix_vente, stock,
-seuil_alerte, code_barres, actif. For a new article, nom and prix_vente are required.
+seuil_alerte, code_barres, actif, categorie. For a new article, nom and prix_vente are required.
+An empty cell leaves the field as it is (a category is never removed by an import). A category
+name is looked up in the shop (case ignored) and created there if new.
+
+The catalogue export (`COLONNES_EXPORT`) writes exactly these columns, so export → import
+changes nothing. A CSV cell the export neutralised against formulas ("'=1+1") reads back as the
+text it was ("=1+1"): see `_texte_csv_lu`.
 
 An upload cannot take the server down: its size is checked before it is read, an XLSX's
 uncompressed size before it is parsed (a zip bomb is a few KB), its declared dimensions are
@@ -32,8 +38,8 @@ from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, Role
 from magasin.boutiques.services import boutique_verrouiller
 from magasin.core.erreurs import CodeErreur, ErreurMetier
-from magasin.stock.models import Article
-from magasin.stock.services import article_creer, article_modifier, stock_ajuster
+from magasin.stock.models import CATEGORIE_NOM_MAX, Article, Categorie
+from magasin.stock.services import article_creer, article_modifier, categorie_obtenir, stock_ajuster
 
 LIGNES_MAX = 5000
 TAILLE_MAX = 2 * 1024 * 1024
@@ -63,7 +69,14 @@ COLONNES = {
     "code_barres": "code_barres",
     "actif": "actif",
     "est_actif": "actif",
+    "categorie": "categorie",
+    "famille": "categorie",
 }
+# The canonical columns, in the order the export writes them.
+COLONNES_EXPORT = ("code", "nom", "prix_vente", "stock", "seuil_alerte", "code_barres", "actif", "categorie")
+# What `magasin.web.exports.texte_csv` neutralises (a leading apostrophe before these). Mirrored
+# here, not imported: the stock app does not depend on the web app; a test checks both agree.
+_DEBUTS_NEUTRALISES = ("=", "+", "-", "@", "\t", "\r", "'")
 VRAI = {"1", "oui", "o", "vrai", "true", "yes", "x"}
 FAUX = {"0", "non", "n", "faux", "false", "no"}
 
@@ -141,7 +154,7 @@ def _rangees(rangees: Iterable[Iterable[Any]]) -> list[LigneCatalogue]:
         raise ErreurMetier(
             CodeErreur.INVALID_PAYLOAD,
             "La première ligne doit nommer les colonnes, dont « code » "
-            "(et nom, prix_vente, stock, seuil_alerte, code_barres, actif).",
+            "(et nom, prix_vente, stock, seuil_alerte, code_barres, actif, categorie).",
         )
     trop_long = ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"Fichier trop long : {LIGNES_MAX} lignes au plus.")
     lignes = []
@@ -230,6 +243,16 @@ def _rangees_xlsx(contenu: bytes) -> Iterator[tuple[Any, ...]]:
         classeur.close()
 
 
+def _texte_csv_lu(valeur: str) -> str:
+    """The text before the export's neutralisation: "'=1+1" was "=1+1", "''x" was "'x".
+
+    Only an apostrophe followed by what the export neutralises is removed, so "'abc" stays.
+    """
+    if valeur.startswith("'") and valeur[1:2] and valeur[1] in _DEBUTS_NEUTRALISES:
+        return valeur[1:]
+    return valeur
+
+
 def _rangees_csv(contenu: bytes) -> Iterator[list[str]]:
     try:
         texte = contenu.decode("utf-8-sig")
@@ -238,7 +261,8 @@ def _rangees_csv(contenu: bytes) -> Iterator[list[str]]:
     premiere = texte.split("\n", 1)[0]
     separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
     try:
-        yield from csv.reader(io.StringIO(texte), delimiter=separateur)
+        for rangee in csv.reader(io.StringIO(texte), delimiter=separateur):
+            yield [_texte_csv_lu(cellule) for cellule in rangee]
     except csv.Error as exc:
         message = "Fichier CSV illisible."
         if "field limit" in str(exc):
@@ -316,6 +340,11 @@ def _valider(ligne: LigneCatalogue, article: Article | None) -> LigneApercu:
         if len(v["code_barres"]) > 64:
             apercu.erreurs.append("Code-barres trop long (64 caractères au plus).")
         donnees["code_barres"] = v["code_barres"]
+    if v.get("categorie"):
+        categorie = " ".join(v["categorie"].split())
+        if len(categorie) > CATEGORIE_NOM_MAX:
+            apercu.erreurs.append(f"Catégorie trop longue ({CATEGORIE_NOM_MAX} caractères au plus).")
+        donnees["categorie"] = categorie
     if v.get("actif"):
         actif = v["actif"].lower()
         if actif in VRAI:
@@ -340,14 +369,21 @@ def _valider(ligne: LigneCatalogue, article: Article | None) -> LigneApercu:
         "seuil_alerte": article.seuil_alerte,
         "code_barres": article.code_barres,
         "est_actif": article.est_actif,
+        "categorie": article.categorie.nom if article.categorie else "",
     }
     apercu.changements = [
         (champ, _montrer(actuels[champ]), _montrer(valeur))
         for champ, valeur in donnees.items()
-        if actuels[champ] != valeur
+        if not _egaux(champ, actuels[champ], valeur)
     ]
     apercu.action = "modifier" if apercu.changements else "inchange"
     return apercu
+
+
+def _egaux(champ: str, actuel: Any, valeur: Any) -> bool:
+    if champ == "categorie":  # matched case-insensitively, as `categorie_obtenir` does
+        return bool(actuel.casefold() == valeur.casefold())
+    return bool(actuel == valeur)
 
 
 def _montrer(valeur: Any) -> str:
@@ -359,7 +395,9 @@ def _montrer(valeur: Any) -> str:
 def catalogue_previsualiser(*, boutique: Boutique, lignes: list[LigneCatalogue]) -> Apercu:
     """What applying these rows would do to the shop's catalogue; writes nothing."""
     codes = [code for ligne in lignes if "\x00" not in (code := ligne.valeurs.get("code", ""))]
-    existants = {a.code: a for a in Article.objects.filter(boutique=boutique, code__in=codes)}
+    existants = {
+        a.code: a for a in Article.objects.filter(boutique=boutique, code__in=codes).select_related("categorie")
+    }
     vus: dict[str, int] = {}
     resultat = []
     for ligne in lignes:
@@ -386,8 +424,15 @@ def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], uti
                 CodeErreur.INVALID_PAYLOAD,
                 f"{apercu.en_erreur} ligne(s) en erreur : rien n'a été importé.",
             )
+        # Each category name resolved (or created) once, not once per line.
+        categories: dict[str, Categorie | None] = {}
         for ligne in apercu.lignes:
             d = ligne.donnees
+            if "categorie" in d:
+                cle = d["categorie"].casefold()
+                if cle not in categories:
+                    categories[cle] = categorie_obtenir(boutique=boutique, nom=d["categorie"])
+                d["categorie"] = categories[cle] or ""
             if ligne.action == "creer":
                 article_creer(
                     boutique=boutique,
@@ -399,6 +444,7 @@ def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], uti
                     seuil_alerte=d.get("seuil_alerte", 5),
                     code_barres=d.get("code_barres", ""),
                     est_actif=d.get("est_actif", True),
+                    categorie=d.get("categorie", ""),
                 )
             elif ligne.action == "modifier" and ligne.article is not None:
                 article = ligne.article
@@ -409,6 +455,7 @@ def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], uti
                     seuil_alerte=d.get("seuil_alerte"),
                     code_barres=d.get("code_barres"),
                     est_actif=d.get("est_actif"),
+                    categorie=d.get("categorie"),
                 )
                 if "stock" in d and d["stock"] != article.quantite_stock:
                     stock_ajuster(

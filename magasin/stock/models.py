@@ -8,10 +8,35 @@ stock_avant (ledger order is the primary key).
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from magasin.boutiques.models import Boutique
+
+CATEGORIE_NOM_MAX = 100
+
+
+class Categorie(models.Model):
+    """A shop's article family ("Boissons", "Pagnes"...), for filters and sales by category.
+
+    Per shop, like the catalogue: an article's category always belongs to the article's shop
+    (the services resolve a category by name inside that shop, never by an id from a request).
+    """
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="categories")
+    nom = models.CharField(max_length=CATEGORIE_NOM_MAX)
+
+    class Meta:
+        ordering = ["nom"]
+        verbose_name = "catégorie"
+        constraints = [
+            models.UniqueConstraint(fields=["boutique", "nom"], name="categorie_nom_par_boutique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.nom
 
 
 class Article(models.Model):
@@ -23,6 +48,9 @@ class Article(models.Model):
     seuil_alerte = models.PositiveIntegerField(default=5)
     est_actif = models.BooleanField(default=True)
     code_barres = models.CharField(max_length=64, blank=True, default="")
+    categorie = models.ForeignKey(
+        Categorie, on_delete=models.PROTECT, related_name="articles", null=True, blank=True, verbose_name="catégorie"
+    )
     date_creation = models.DateTimeField(auto_now_add=True)
     # Delta sync key for terminals; bumped by every stock change as well as by edits.
     # Deliberately not indexed: it changes with every sale, and an index on it would forbid
@@ -43,6 +71,12 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nom} [{self.code}]"
+
+    def clean(self) -> None:
+        # The services resolve categories inside the article's shop; this guards model forms (admin).
+        categorie = self.categorie if self.categorie_id is not None else None
+        if categorie is not None and categorie.boutique_id != self.boutique_id:
+            raise ValidationError({"categorie": "Cette catégorie appartient à une autre boutique."})
 
     @property
     def est_en_alerte(self) -> bool:
@@ -102,3 +136,56 @@ class MouvementStock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type_mouvement} {self.quantite:+d} — {self.article_id}"
+
+
+class StatutInventaire(models.TextChoices):
+    EN_COURS = "EN_COURS", "En cours"
+    CONFIRME = "CONFIRME", "Confirmé"
+    ABANDONNE = "ABANDONNE", "Abandonné"
+
+
+class Inventaire(models.Model):
+    """A stock count session of one shop: articles counted over time (scanned or typed), the
+    differences reviewed, then confirmed once — one AJUSTEMENT movement per difference — or
+    abandoned without touching the stock."""
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="inventaires")
+    statut = models.CharField(max_length=12, choices=StatutInventaire.choices, default=StatutInventaire.EN_COURS)
+    ouvert_le = models.DateTimeField()
+    ouvert_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    clos_le = models.DateTimeField(null=True, blank=True)
+    clos_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-ouvert_le", "-id"]
+        verbose_name = "inventaire"
+        indexes = [models.Index(fields=["boutique", "statut"], name="inventaire_btq_statut_idx")]
+
+    def __str__(self) -> str:
+        return f"Inventaire n° {self.pk} ({self.get_statut_display()})"
+
+
+class LigneInventaire(models.Model):
+    """What was counted of one article in a session (several scans add up)."""
+
+    inventaire = models.ForeignKey(Inventaire, on_delete=models.PROTECT, related_name="lignes")
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="+")
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="+")
+    quantite_comptee = models.IntegerField()
+    compte_le = models.DateTimeField()
+
+    class Meta:
+        ordering = ["article__nom", "id"]
+        verbose_name = "ligne d'inventaire"
+        verbose_name_plural = "lignes d'inventaire"
+        constraints = [
+            models.UniqueConstraint(fields=["inventaire", "article"], name="ligne_inventaire_unique"),
+            models.CheckConstraint(condition=Q(quantite_comptee__gte=0), name="ligne_inventaire_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} : {self.quantite_comptee}"

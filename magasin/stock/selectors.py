@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
 from magasin.boutiques.models import Boutique
-from magasin.stock.models import Article, MouvementStock
+from magasin.stock.models import Article, Categorie, Inventaire, LigneInventaire, MouvementStock
 
 # What a terminal's catalogue reads of each article.
 CHAMPS_ARTICLE_LU = (
@@ -70,9 +71,15 @@ def articles_de_boutiques(
     recherche: str | None = None,
     statut_stock: str | None = None,
     actifs_seulement: bool = False,
+    categorie_id: int | None = None,
 ) -> QuerySet[Article]:
-    """The shops' catalogue, searched by name, code or barcode and filtered by stock status."""
-    qs = Article.objects.filter(boutique__in=boutiques).select_related("boutique")
+    """The shops' catalogue, searched by name, code or barcode and filtered by stock status.
+
+    `categorie_id` only ever narrows the shops' own articles: another shop's category finds none.
+    """
+    qs = Article.objects.filter(boutique__in=boutiques).select_related("boutique", "categorie")
+    if categorie_id is not None:
+        qs = qs.filter(categorie_id=categorie_id)
     if recherche:
         recherche = recherche.strip()
         qs = qs.filter(Q(nom__icontains=recherche) | Q(code__icontains=recherche) | Q(code_barres=recherche))
@@ -138,3 +145,55 @@ def mouvements_de_boutiques(
     if reference_document:
         qs = qs.filter(reference_document=reference_document)
     return qs.order_by("-date_mouvement", "-pk")
+
+
+def categories_de_boutiques(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> QuerySet[Categorie]:
+    return Categorie.objects.filter(boutique__in=boutiques).select_related("boutique").order_by("nom", "boutique__nom")
+
+
+def catalogue_a_exporter(*, boutique: Boutique) -> Iterator[list[object]]:
+    """The shop's catalogue as rows of the import's columns (`COLONNES_EXPORT`), by code.
+
+    Read as plain values in one query: re-importing these rows changes nothing.
+    """
+    valeurs = (
+        Article.objects.filter(boutique=boutique)
+        .order_by("code", "pk")
+        .values_list(
+            "code", "nom", "prix_vente", "quantite_stock", "seuil_alerte", "code_barres", "est_actif", "categorie__nom"
+        )
+    )
+    for code, nom, prix, stock, seuil, code_barres, actif, categorie in valeurs.iterator(chunk_size=1000):
+        yield [code, nom, prix, stock, seuil, code_barres, "oui" if actif else "non", categorie or ""]
+
+
+@dataclass(frozen=True)
+class EcartInventaire:
+    article: Article
+    compte: int
+    en_stock: int
+
+    @property
+    def ecart(self) -> int:
+        return self.compte - self.en_stock
+
+
+def inventaires_de_boutiques(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> QuerySet[Inventaire]:
+    return Inventaire.objects.filter(boutique__in=boutiques).select_related("boutique", "ouvert_par", "clos_par")
+
+
+def inventaire_ecarts(*, inventaire: Inventaire) -> list[EcartInventaire]:
+    """Each counted article against its stock now, in one query: what confirming would adjust."""
+    lignes = LigneInventaire.objects.filter(inventaire=inventaire).select_related("article").order_by("article__nom")
+    return [
+        EcartInventaire(article=ligne.article, compte=ligne.quantite_comptee, en_stock=ligne.article.quantite_stock)
+        for ligne in lignes
+    ]
+
+
+def article_par_code(*, boutique: Boutique, code: str) -> Article | None:
+    """The shop's article with this code or barcode (what a scanner types), or None."""
+    code = code.strip()
+    if not code:
+        return None
+    return Article.objects.filter(boutique=boutique).filter(Q(code=code) | Q(code_barres=code)).order_by("pk").first()

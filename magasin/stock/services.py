@@ -11,18 +11,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from magasin.boutiques.models import Boutique, PolitiqueStock
+from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
+from magasin.boutiques.models import Boutique, PolitiqueStock, Role
 from magasin.boutiques.services import boutique_verrouiller
 from magasin.core import sql
 from magasin.core.db import exiger_transaction, reessayer_si_interblocage
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.stock.insertion import construire, inserer_en_masse, stocks_ecrire
-from magasin.stock.models import Article, MouvementStock, TypeMouvement
+from magasin.stock.models import (
+    CATEGORIE_NOM_MAX,
+    Article,
+    Categorie,
+    Inventaire,
+    LigneInventaire,
+    MouvementStock,
+    StatutInventaire,
+    TypeMouvement,
+)
 
 
 class RegistreStock:
@@ -275,6 +286,31 @@ def stock_ajuster(*, article: Article, quantite_comptee: int, utilisateur: str, 
 
 
 @reessayer_si_interblocage
+def categorie_obtenir(*, boutique: Boutique, nom: str | Categorie) -> Categorie | None:
+    """The shop's category of that name (case ignored, as MariaDB's collation does), created if new.
+
+    None for an empty name. The lookup is always inside `boutique`: a category of another shop
+    can never be attached to this shop's articles. A `Categorie` already resolved (the import
+    resolves each name once) is checked to be the shop's.
+    """
+    if isinstance(nom, Categorie):
+        if nom.boutique_id != boutique.pk:
+            raise ErreurMetier(CodeErreur.ACCES_REFUSE, "Cette catégorie appartient à une autre boutique.")
+        return nom
+    nom = " ".join(nom.split())
+    if not nom:
+        return None
+    if len(nom) > CATEGORIE_NOM_MAX or "\x00" in nom:
+        raise ErreurMetier(
+            CodeErreur.TEXTE_TROP_LONG, f"Catégorie : {CATEGORIE_NOM_MAX} caractères au plus, sans caractère nul."
+        )
+    existante = Categorie.objects.filter(boutique=boutique, nom__iexact=nom).order_by("pk").first()
+    if existante is not None:
+        return existante
+    categorie, _ = Categorie.objects.get_or_create(boutique=boutique, nom=nom)
+    return categorie
+
+
 def article_creer(
     *,
     boutique: Boutique,
@@ -286,8 +322,12 @@ def article_creer(
     seuil_alerte: int = 5,
     code_barres: str = "",
     est_actif: bool = True,
+    categorie: str | Categorie = "",
 ) -> Article:
-    """A new article; its opening stock enters through the ledger like any delivery."""
+    """A new article; its opening stock enters through the ledger like any delivery.
+
+    `categorie` is a category name of the article's shop, created if new; empty for none.
+    """
     if stock_initial < 0:
         raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "Le stock initial ne peut être négatif.")
     with transaction.atomic():
@@ -299,6 +339,7 @@ def article_creer(
             seuil_alerte=seuil_alerte,
             code_barres=code_barres,
             est_actif=est_actif,
+            categorie=categorie_obtenir(boutique=boutique, nom=categorie),
         )
         if stock_initial:
             registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
@@ -321,9 +362,18 @@ def article_modifier(
     seuil_alerte: int | None = None,
     code_barres: str | None = None,
     est_actif: bool | None = None,
+    categorie: str | Categorie | None = None,
 ) -> Article:
-    """Edit catalogue fields. Stock is not a field here: it moves only through the ledger."""
+    """Edit catalogue fields. Stock is not a field here: it moves only through the ledger.
+
+    `categorie`: None leaves it, "" removes it, a name sets that category of the article's shop.
+    """
     champs: list[str] = []
+    if categorie is not None:
+        nouvelle = categorie_obtenir(boutique=article.boutique, nom=categorie)
+        if (nouvelle.pk if nouvelle else None) != article.categorie_id:
+            article.categorie = nouvelle
+            champs.append("categorie")
     for nom_champ, valeur in (
         ("nom", nom),
         ("prix_vente", prix_vente),
@@ -378,3 +428,93 @@ def stock_corriger_derive(*, article: Article, utilisateur: str, motif: str) -> 
         registre.ecrire()
     article.quantite_stock = stock
     return mouvement
+
+
+# --- Stock count sessions -------------------------------------------------------------------------
+
+COMPTAGE_MAX = 1_000_000  # of one article in one session: more is a typo
+
+
+def inventaire_ouvrir(*, boutique: Boutique, utilisateur: Utilisateur) -> Inventaire:
+    """Open a count session for the shop (a manager's)."""
+    exiger_role(utilisateur, boutique, Role.GERANT)
+    return Inventaire.objects.create(boutique=boutique, ouvert_le=timezone.now(), ouvert_par=_auteur(utilisateur))
+
+
+def _auteur(utilisateur: Utilisateur | None) -> Any:
+    return utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
+
+
+def _en_cours(inventaire: Inventaire) -> Inventaire:
+    """The session's row, locked; refused once it is confirmed or abandoned."""
+    verrouille = Inventaire.objects.select_for_update().get(pk=inventaire.pk)
+    if verrouille.statut != StatutInventaire.EN_COURS:
+        raise ErreurMetier(CodeErreur.INVENTAIRE_CLOS, f"L'inventaire n° {verrouille.pk} est déjà clos.")
+    return verrouille
+
+
+def inventaire_compter(
+    *, inventaire: Inventaire, utilisateur: Utilisateur, article: Article, quantite: int, ajouter: bool = True
+) -> LigneInventaire:
+    """Count an article: `ajouter` adds to what was already counted (each scan is one more),
+    otherwise the count is replaced (a correction). Cashiers count; the stock does not move."""
+    exiger_role(utilisateur, inventaire.boutique_id, Role.CAISSIER)
+    if article.boutique_id != inventaire.boutique_id:
+        raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable dans cette boutique.")
+    if isinstance(quantite, bool) or not isinstance(quantite, int) or not 0 <= quantite <= COMPTAGE_MAX:
+        raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, f"Quantité comptée entre 0 et {COMPTAGE_MAX}.")
+    with transaction.atomic():
+        verrouille = _en_cours(inventaire)
+        ligne = LigneInventaire.objects.filter(inventaire=verrouille, article=article).first()
+        total = (ligne.quantite_comptee if ligne and ajouter else 0) + quantite
+        if total > COMPTAGE_MAX:
+            raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, f"Quantité comptée entre 0 et {COMPTAGE_MAX}.")
+        if ligne is None:
+            ligne = LigneInventaire(inventaire=verrouille, boutique_id=verrouille.boutique_id, article=article)
+        ligne.quantite_comptee = total
+        ligne.compte_le = timezone.now()
+        ligne.save()
+    return ligne
+
+
+@reessayer_si_interblocage
+def inventaire_confirmer(*, inventaire: Inventaire, utilisateur: Utilisateur) -> list[MouvementStock]:
+    """Bring every counted article to its count: one AJUSTEMENT movement per difference, all in
+    one transaction, against the stock as it is now (sales since the count are in it)."""
+    exiger_role(utilisateur, inventaire.boutique_id, Role.GERANT)
+    with transaction.atomic():
+        boutique = boutique_verrouiller(inventaire.boutique_id)
+        verrouille = _en_cours(inventaire)
+        lignes = list(verrouille.lignes.all())
+        registre = registre_ouvrir(
+            boutique=boutique, article_ids=[ligne.article_id for ligne in lignes], utilisateur=nom_auteur(utilisateur)
+        )
+        for ligne in lignes:
+            ecart = ligne.quantite_comptee - registre.disponible(ligne.article_id)
+            if ecart:
+                registre.mouvement(
+                    article_id=ligne.article_id,
+                    quantite=ecart,
+                    type_mouvement=TypeMouvement.AJUSTEMENT,
+                    reference_document=f"INV-{verrouille.pk}",
+                    commentaire=f"Inventaire n° {verrouille.pk} : compté {ligne.quantite_comptee}",
+                )
+        mouvements = registre.ecrire()
+        _clore(verrouille, utilisateur, StatutInventaire.CONFIRME)
+    return mouvements
+
+
+def inventaire_abandonner(*, inventaire: Inventaire, utilisateur: Utilisateur) -> Inventaire:
+    """Close the session without touching the stock; its counts stay on record."""
+    exiger_role(utilisateur, inventaire.boutique_id, Role.GERANT)
+    with transaction.atomic():
+        verrouille = _en_cours(inventaire)
+        _clore(verrouille, utilisateur, StatutInventaire.ABANDONNE)
+    return verrouille
+
+
+def _clore(inventaire: Inventaire, utilisateur: Utilisateur, statut: StatutInventaire) -> None:
+    inventaire.statut = statut
+    inventaire.clos_le = timezone.now()
+    inventaire.clos_par = _auteur(utilisateur)
+    inventaire.save(update_fields=["statut", "clos_le", "clos_par"])

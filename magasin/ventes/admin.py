@@ -8,13 +8,22 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from magasin.core.erreurs import ErreurMetier
-from magasin.ventes.models import LigneVente, SequenceFacture, SequenceRecue, Vente, VenteQuarantaine
+from magasin.core.libelles import LibellesAdmin, LibellesInline
+from magasin.ventes.models import (
+    LigneRetour,
+    LigneVente,
+    Retour,
+    SequenceFacture,
+    SequenceRecue,
+    Vente,
+    VenteQuarantaine,
+)
 from magasin.ventes.services import quarantaine_ecarter, quarantaine_rejouer
 
 MOTIF_MAX = 500
 
 
-class LectureSeule(admin.ModelAdmin):
+class LectureSeule(LibellesAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -25,7 +34,7 @@ class LectureSeule(admin.ModelAdmin):
         return False
 
 
-class LigneVenteInline(admin.TabularInline):
+class LigneVenteInline(LibellesInline):
     model = LigneVente
     extra = 0
     fields = ["article", "quantite", "prix_unitaire", "total_ligne"]
@@ -136,3 +145,25 @@ class VenteQuarantaineAdmin(LectureSeule):
             "écartée",
         )
         return None
+
+
+class LigneRetourInline(LibellesInline):
+    model = LigneRetour
+    extra = 0
+    fields = ["ligne_vente", "quantite", "montant"]
+    readonly_fields = ["ligne_vente", "quantite", "montant"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Retour)
+class RetourAdmin(LectureSeule):
+    """Partial returns are made from the sale's page in the back-office (`vente_retourner`)."""
+
+    list_display = ["vente", "numero", "boutique", "date_retour", "montant", "cree_par"]
+    list_filter = ["boutique", "date_retour"]
+    search_fields = ["vente__numero_facture", "motif"]
+    list_select_related = ["vente", "boutique", "cree_par"]
+    inlines = [LigneRetourInline]

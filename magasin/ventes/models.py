@@ -140,6 +140,48 @@ class LigneVente(models.Model):
         return f"{self.quantite} × {self.article_id}"
 
 
+class Retour(models.Model):
+    """Goods brought back from a sale, some lines, some quantities: the sale itself is never
+    edited; the stock comes back through RETOUR ledger movements, the refund is `montant`."""
+
+    vente = models.ForeignKey(Vente, on_delete=models.PROTECT, related_name="retours")
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="retours")
+    numero = models.PositiveIntegerField(help_text="1 pour le premier retour de la vente, puis 2…")
+    date_retour = models.DateTimeField()
+    motif = models.TextField()
+    montant = models.DecimalField(max_digits=16, decimal_places=2)
+    cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["vente", "numero"]
+        verbose_name = "retour"
+        constraints = [
+            models.UniqueConstraint(fields=["vente", "numero"], name="retour_numero_par_vente"),
+            models.CheckConstraint(condition=Q(montant__gte=0), name="retour_montant_positif"),
+        ]
+        indexes = [models.Index(fields=["boutique", "date_retour"], name="retour_btq_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.vente_id} R{self.numero}"
+
+
+class LigneRetour(models.Model):
+    retour = models.ForeignKey(Retour, on_delete=models.PROTECT, related_name="lignes")
+    ligne_vente = models.ForeignKey(LigneVente, on_delete=models.PROTECT, related_name="retours")
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="+")
+    quantite = models.IntegerField()
+    montant = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "ligne de retour"
+        verbose_name_plural = "lignes de retour"
+        constraints = [models.CheckConstraint(condition=Q(quantite__gt=0), name="ligne_retour_quantite_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantite} × ligne {self.ligne_vente_id}"
+
+
 class SequenceFacture(models.Model):
     """One counter per shop and month. Unique on exactly (boutique, annee, mois)."""
 

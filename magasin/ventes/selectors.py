@@ -199,6 +199,25 @@ def meilleures_ventes(
     return cast(list[dict[str, Any]], list(lignes))
 
 
+def ventes_par_categorie(
+    *, boutiques: Iterable[Boutique] | QuerySet[Boutique], depuis: datetime
+) -> list[dict[str, Any]]:
+    """Validated sales since `depuis` by article category (one aggregate query).
+
+    Grouped by the category's name, so "Boissons" of two shops adds up; articles without a
+    category come as one row whose `categorie` is None. Largest amount first.
+    """
+    lignes = (
+        LigneVente.objects.filter(
+            boutique__in=boutiques, vente__statut=StatutVente.VALIDEE, vente__date_vente__gte=depuis
+        )
+        .values(categorie=F("article__categorie__nom"))
+        .annotate(quantite=Sum("quantite"), montant=Sum("total_ligne"), ventes=Count("vente_id", distinct=True))
+        .order_by("-montant", "categorie")
+    )
+    return cast(list[dict[str, Any]], list(lignes))
+
+
 def ventes_detaillees(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> QuerySet[Vente]:
     """The shops' sales with everything a sale's page or invoice shows (lines, people)."""
     return (

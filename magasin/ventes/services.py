@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import JSONField, Prefetch, Q, Value
+from django.db.models import JSONField, Max, Prefetch, Q, Sum, Value
 from django.utils import timezone
 
 from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
@@ -33,8 +33,10 @@ from magasin.stock.models import Article, MouvementStock, TypeMouvement
 from magasin.stock.services import RegistreStock, registre_ouvrir
 from magasin.ventes.entrees import VenteEntree, VenteLue, lire_vente
 from magasin.ventes.models import (
+    LigneRetour,
     LigneVente,
     OrigineVente,
+    Retour,
     SequenceRecue,
     StatutQuarantaine,
     StatutVente,
@@ -731,15 +733,20 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
                 f"La facture {verrouillee.numero_facture} est déjà annulée.",
             )
         lignes = list(verrouillee.lignes.all())
+        # What partial returns already brought back is not brought back twice.
+        deja = quantites_retournees(vente=verrouillee)
+        restantes = [(ligne, ligne.quantite - deja.get(ligne.pk, 0)) for ligne in lignes]
         registre = registre_ouvrir(
             boutique=boutique,
             article_ids=[lg.article_id for lg in lignes],
             utilisateur=nom_auteur(utilisateur),
         )
-        for ligne in lignes:
+        for ligne, reste in restantes:
+            if reste <= 0:
+                continue
             registre.mouvement(
                 article_id=ligne.article_id,
-                quantite=ligne.quantite,
+                quantite=reste,
                 type_mouvement=TypeMouvement.RETOUR,
                 reference_document=verrouillee.numero_facture,
                 commentaire=f"Annulation de la vente #{verrouillee.numero_facture} : {motif.strip()}",
@@ -751,6 +758,21 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
         verrouillee.motif_annulation = motif.strip()
         verrouillee.save(update_fields=["statut", "annulee_le", "annulee_par", "motif_annulation"])
     return verrouillee
+
+
+def _a_rejouer(q: VenteQuarantaine, *, renumeroter: bool) -> VenteLue:
+    """The quarantined sale as it will be replayed: the manager's correction if any; dated when
+    the terminal first sent it if it came without a date (never the day of the replay);
+    without its number and uuid when `renumeroter`."""
+    lue = lire_vente(q.payload_corrige if q.payload_corrige is not None else q.payload)
+    if lue.entree is None:
+        return lue
+    changements: dict[str, Any] = {}
+    if lue.entree.date_vente is None:
+        changements["date_vente"] = q.date_reception
+    if renumeroter:
+        changements.update(numero_facture=None, uuid=None)
+    return replace(lue, entree=lue.entree.model_copy(update=changements)) if changements else lue
 
 
 def quarantaine_rejouer(
@@ -768,9 +790,7 @@ def quarantaine_rejouer(
         q = VenteQuarantaine.objects.select_for_update().get(pk=quarantaine.pk)
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
-        lue = lire_vente(q.payload_corrige if q.payload_corrige is not None else q.payload)
-        if renumeroter and lue.entree is not None:
-            lue = replace(lue, entree=lue.entree.model_copy(update={"numero_facture": None, "uuid": None}))
+        lue = _a_rejouer(q, renumeroter=renumeroter)
         _, (resultat,) = _enregistrer_lot(
             boutique_id=q.boutique_id,
             terminal=q.terminal,
@@ -794,6 +814,81 @@ def quarantaine_rejouer(
     if resultat.erreur is not None:
         raise resultat.erreur
     return q
+
+
+def quantites_retournees(*, vente: Vente) -> dict[int, int]:
+    """Per line of the sale (by id), the quantity its returns already brought back."""
+    return dict(
+        LigneRetour.objects.filter(ligne_vente__vente=vente)
+        .values("ligne_vente_id")
+        .annotate(total=Sum("quantite"))
+        .values_list("ligne_vente_id", "total")
+    )
+
+
+def _verifier_retour(vente: Vente, demandees: dict[int, int], deja: dict[int, int]) -> dict[int, LigneVente]:
+    lignes = {ligne.pk: ligne for ligne in vente.lignes.select_related("article")}
+    for ligne_id, quantite in demandees.items():
+        ligne = lignes.get(ligne_id)
+        if ligne is None:
+            raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "Cette ligne n'appartient pas à la vente.")
+        reste = ligne.quantite - deja.get(ligne_id, 0)
+        if not 0 < quantite <= reste:
+            raise ErreurMetier(
+                CodeErreur.QUANTITE_INVALIDE,
+                f"{ligne.article.nom} : au plus {reste} à retourner (vendu {ligne.quantite}).",
+                ligne_id=ligne_id,
+                reste=reste,
+            )
+    return lignes
+
+
+@reessayer_si_interblocage
+def vente_retourner(*, vente: Vente, utilisateur: Utilisateur | None, quantites: dict[int, int], motif: str) -> Retour:
+    """A partial return: some lines, some quantities come back. The sale is never edited; the
+    stock comes back as RETOUR movements and the refund is the returned lines' value."""
+    exiger_role(utilisateur, vente.boutique_id, Role.GERANT)
+    if not motif.strip():
+        raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif du retour.")
+    demandees = {ligne_id: quantite for ligne_id, quantite in quantites.items() if quantite}
+    if not demandees:
+        raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "Indiquez au moins une quantité à retourner.")
+    with transaction.atomic():
+        boutique = boutique_verrouiller(vente.boutique_id)
+        verrouillee = Vente.objects.select_for_update().get(pk=vente.pk)
+        if verrouillee.statut == StatutVente.ANNULEE:
+            raise ErreurMetier(CodeErreur.VENTE_DEJA_ANNULEE, f"La facture {verrouillee.numero_facture} est annulée.")
+        lignes = _verifier_retour(verrouillee, demandees, quantites_retournees(vente=verrouillee))
+        numero = (verrouillee.retours.aggregate(dernier=Max("numero"))["dernier"] or 0) + 1
+        registre = registre_ouvrir(
+            boutique=boutique,
+            article_ids=[lignes[i].article_id for i in demandees],
+            utilisateur=nom_auteur(utilisateur),
+        )
+        for ligne_id, quantite in demandees.items():
+            registre.mouvement(
+                article_id=lignes[ligne_id].article_id,
+                quantite=quantite,
+                type_mouvement=TypeMouvement.RETOUR,
+                reference_document=verrouillee.numero_facture,
+                commentaire=f"Retour R{numero} de la vente #{verrouillee.numero_facture} : {motif.strip()}",
+            )
+        registre.ecrire()
+        montants = {i: arrondir(lignes[i].prix_unitaire * q) for i, q in demandees.items()}
+        retour = Retour.objects.create(
+            vente=verrouillee,
+            boutique=boutique,
+            numero=numero,
+            date_retour=timezone.now(),
+            motif=motif.strip(),
+            montant=sum(montants.values(), Decimal("0.00")),
+            cree_par=_connu(utilisateur),
+        )
+        LigneRetour.objects.bulk_create(
+            LigneRetour(retour=retour, ligne_vente_id=i, boutique=boutique, quantite=q, montant=montants[i])
+            for i, q in demandees.items()
+        )
+    return retour
 
 
 def quarantaine_corriger(

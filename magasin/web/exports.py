@@ -30,8 +30,15 @@ Rangee = Sequence[object]
 
 
 def texte_csv(valeur: str) -> str:
-    """A text cell made inert: a leading apostrophe before what would start a formula."""
-    return "'" + valeur if valeur.startswith(_DEBUTS_DE_FORMULE) else valeur
+    """A text cell made inert: a leading apostrophe before what would start a formula.
+
+    A text already starting with an apostrophe followed by one of those (or by another
+    apostrophe) gets one too, so the catalogue import can strip it back without ambiguity.
+    """
+    neutraliser = valeur.startswith(_DEBUTS_DE_FORMULE) or (
+        valeur.startswith("'") and valeur[1:2] != "" and valeur[1] in (*_DEBUTS_DE_FORMULE, "'")
+    )
+    return "'" + valeur if neutraliser else valeur
 
 
 def _cellule_csv(valeur: object) -> object:

@@ -18,7 +18,7 @@ from django.http import QueryDict
 from magasin.boutiques.models import Boutique
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.validation import nombre_json
-from magasin.stock.models import Article
+from magasin.stock.models import CATEGORIE_NOM_MAX, Article
 
 MOTIF_MAX = 500
 IDENTIFIANT_CHIFFRES_MAX = 18  # below 2**63: a bigint column can hold it
@@ -89,27 +89,159 @@ class ArticleChoix(forms.ModelChoiceField):
         return f"{obj.nom} [{obj.code}] — {obj.boutique.code} (stock {obj.quantite_stock})"
 
 
+QUANTITE_LIGNE_MAX = 1_000_000  # what the sale reader accepts on a line (ventes.entrees)
+PRIX_MAX = Decimal("999999999999.99")  # what LigneVente.prix_unitaire holds
+
+
+class LigneCorrigeeForm(forms.Form):
+    """One line of a refused sale as a manager corrects it: an article of the sale's shop."""
+
+    article = ArticleChoix(queryset=Article.objects.none(), label="Article")
+    quantite = forms.IntegerField(min_value=1, max_value=QUANTITE_LIGNE_MAX, label="Quantité")
+    prix_unitaire = forms.DecimalField(
+        min_value=Decimal(0), max_value=PRIX_MAX, max_digits=14, decimal_places=2, label="Prix unitaire (CDF)"
+    )
+
+    def __init__(self, *args: Any, articles: QuerySet[Article], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["article"].queryset = articles  # type: ignore[attr-defined]
+
+
+class RetourForm(forms.Form):
+    """A partial return: a quantity for each line of the sale (at most what is left to return)
+    and a reason. The rules (role, sale not cancelled, quantities left) are the service's."""
+
+    motif = forms.CharField(max_length=500, label="Motif du retour")
+
+    def __init__(self, *args: Any, restes: list[tuple[int, str, int]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for ligne_id, nom, reste in restes:
+            self.fields[f"ligne_{ligne_id}"] = forms.IntegerField(
+                min_value=0, max_value=reste, initial=0, required=False, label=nom
+            )
+        self.order_fields([f"ligne_{ligne_id}" for ligne_id, _, _ in restes] + ["motif"])
+
+    def quantites(self) -> dict[int, int]:
+        return {
+            int(nom.removeprefix("ligne_")): valeur
+            for nom, valeur in self.cleaned_data.items()
+            if nom.startswith("ligne_") and valeur
+        }
+
+
+class ComptageForm(forms.Form):
+    """One count in a stock count session: the article's code or barcode (a scanner types it
+    and presses Enter), how many, and whether it adds to what was counted or replaces it."""
+
+    code = forms.CharField(
+        max_length=64,
+        label="Code ou code-barres",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    quantite = forms.IntegerField(min_value=0, max_value=1_000_000, initial=1, label="Quantité")
+    remplacer = forms.BooleanField(required=False, label="Remplacer le compte (au lieu d'ajouter)")
+
+
+LignesCorrigeesFormSet = forms.formset_factory(LigneCorrigeeForm, extra=0, max_num=500, absolute_max=500)
+
+
+# Bounds of the numbers a back-office form reads: what the columns hold (Article.quantite_stock
+# and the ledger are 32-bit integers, prices Decimal(14, 2)) and what makes sense in a shop.
+QUANTITE_OPERATION_MAX = 1_000_000  # units in one delivery, loss, count or initial stock
+STOCK_MAX = 2**31 - 1  # Article.quantite_stock, MouvementStock.stock_apres: IntegerField
+PRIX_VENTE_MAX = Decimal("999999999999")  # Article.prix_vente: Decimal(14, 2), CDF has no cents
+QUANTITE_OPERATION_MAX_TEXTE = "1\u202f000\u202f000"
+ENTIER_INVALIDE = "Saisissez un nombre entier."
+
+
+def _quantite(label: str, *, minimum: int, **kwargs: Any) -> forms.IntegerField:
+    return forms.IntegerField(
+        min_value=minimum,
+        max_value=QUANTITE_OPERATION_MAX,
+        label=label,
+        error_messages={
+            "invalid": ENTIER_INVALIDE,
+            "min_value": f"{label} : {minimum} au minimum.",
+            "max_value": f"{label} : {QUANTITE_OPERATION_MAX_TEXTE} au maximum.",
+        },
+        widget=forms.NumberInput(attrs={"step": "1"}),
+        **kwargs,
+    )
+
+
+class FrancsField(forms.DecimalField):
+    """Whole CDF francs: a stored `1250000.00` is shown `1250000` in the input."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+            return str(value.quantize(Decimal(1)))
+        return super().prepare_value(value)
+
+
+def _prix_vente() -> forms.DecimalField:
+    """A CDF price: whole francs, typed and shown without decimals."""
+    return FrancsField(
+        min_value=Decimal(0),
+        max_value=PRIX_VENTE_MAX,
+        max_digits=14,
+        decimal_places=0,
+        label="Prix de vente (CDF)",
+        error_messages={
+            "invalid": "Saisissez un montant en francs, sans décimales.",
+            "min_value": "Le prix de vente ne peut être négatif.",
+            "max_value": "Prix de vente : 999\u202f999\u202f999\u202f999 CDF au maximum.",
+            "max_digits": "Prix de vente : 999\u202f999\u202f999\u202f999 CDF au maximum.",
+            "max_whole_digits": "Prix de vente : 999\u202f999\u202f999\u202f999 CDF au maximum.",
+            "max_decimal_places": "Le prix est en francs entiers, sans centimes.",
+        },
+        widget=forms.NumberInput(attrs={"step": "1"}),
+    )
+
+
+def _boutique_unique_preselectionnee(form: forms.Form, boutiques: QuerySet[Boutique]) -> None:
+    """The shop field, preselected when the user has only one shop to choose from."""
+    champ = form.fields["boutique"]
+    champ.queryset = boutiques  # type: ignore[attr-defined]
+    seules = list(boutiques[:2])
+    if len(seules) == 1 and not form.is_bound:
+        champ.initial = seules[0].pk
+        champ.empty_label = None  # type: ignore[attr-defined]
+
+
+def _categorie() -> forms.CharField:
+    """A category typed by name: one of the shop's (suggested by a datalist) or a new one."""
+    return forms.CharField(
+        max_length=CATEGORIE_NOM_MAX,
+        required=False,
+        label="Catégorie",
+        help_text="Une catégorie de la boutique, ou un nouveau nom pour la créer.",
+        widget=forms.TextInput(attrs={"list": "categories"}),
+    )
+
+
 class ArticleCreationForm(forms.Form):
     boutique = forms.ModelChoiceField(queryset=Boutique.objects.none(), label="Boutique")
     code = forms.CharField(max_length=50, label="Code")
     nom = forms.CharField(max_length=200, label="Nom")
-    prix_vente = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label="Prix de vente (CDF)")
-    stock_initial = forms.IntegerField(min_value=0, initial=0, label="Stock initial")
-    seuil_alerte = forms.IntegerField(min_value=0, initial=5, label="Seuil d'alerte")
+    prix_vente = _prix_vente()
+    stock_initial = _quantite("Stock initial", minimum=0, initial=0)
+    seuil_alerte = _quantite("Seuil d'alerte", minimum=0, initial=5)
     code_barres = forms.CharField(max_length=64, required=False, label="Code-barres")
     est_actif = forms.BooleanField(required=False, initial=True, label="Actif")
+    categorie = _categorie()
 
     def __init__(self, *args: Any, boutiques: QuerySet[Boutique], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["boutique"].queryset = boutiques  # type: ignore[attr-defined]
+        _boutique_unique_preselectionnee(self, boutiques)
 
 
 class ArticleModificationForm(forms.Form):
     nom = forms.CharField(max_length=200, label="Nom")
-    prix_vente = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label="Prix de vente (CDF)")
-    seuil_alerte = forms.IntegerField(min_value=0, label="Seuil d'alerte")
+    prix_vente = _prix_vente()
+    seuil_alerte = _quantite("Seuil d'alerte", minimum=0)
     code_barres = forms.CharField(max_length=64, required=False, label="Code-barres")
     est_actif = forms.BooleanField(required=False, label="Actif")
+    categorie = _categorie()
 
 
 class _FormulaireStock(forms.Form):
@@ -121,18 +253,25 @@ class _FormulaireStock(forms.Form):
 
 
 class EntreeForm(_FormulaireStock):
-    quantite = forms.IntegerField(min_value=1, label="Quantité livrée")
+    quantite = _quantite("Quantité livrée", minimum=1)
     reference_document = forms.CharField(max_length=100, required=False, label="Bon de livraison (référence)")
     commentaire = forms.CharField(max_length=500, required=False, label="Commentaire")
 
+    def clean(self) -> dict[str, Any]:
+        donnees = super().clean() or {}
+        article, quantite = donnees.get("article"), donnees.get("quantite")
+        if article is not None and quantite is not None and article.quantite_stock + quantite > STOCK_MAX:
+            self.add_error("quantite", "Le stock de l'article dépasserait ce que la base peut enregistrer.")
+        return donnees
+
 
 class SortieForm(_FormulaireStock):
-    quantite = forms.IntegerField(min_value=1, label="Quantité perdue ou cassée")
+    quantite = _quantite("Quantité perdue ou cassée", minimum=1)
     motif = forms.CharField(max_length=500, label="Motif")
 
 
 class InventaireForm(_FormulaireStock):
-    quantite_comptee = forms.IntegerField(min_value=0, label="Quantité comptée")
+    quantite_comptee = _quantite("Quantité comptée", minimum=0)
     motif = forms.CharField(max_length=500, label="Motif")
 
 
@@ -142,4 +281,4 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, boutiques: QuerySet[Boutique], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["boutique"].queryset = boutiques  # type: ignore[attr-defined]
+        _boutique_unique_preselectionnee(self, boutiques)

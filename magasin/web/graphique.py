@@ -18,18 +18,34 @@ MARGE_HAUT = 16
 
 
 def _abrege(montant: Decimal) -> str:
-    """Axis labels: 1,2 M / 350 k."""
-    if montant >= 1_000_000:
-        return f"{montant / 1_000_000:.1f} M".replace(".", ",")
-    if montant >= 1_000:
-        return f"{montant / 1_000:.0f} k"
+    """Axis labels: 1,5 M / 250 k / 2 M (no trailing ",0")."""
+    for seuil, suffixe in ((Decimal(1_000_000), " M"), (Decimal(1_000), " k")):
+        if montant >= seuil:
+            texte = f"{montant / seuil:.1f}".rstrip("0").rstrip(".")
+            return texte.replace(".", ",") + suffixe
     return f"{montant:.0f}"
+
+
+def _pas_rond(minimum: Decimal) -> Decimal:
+    """The smallest round step (1, 2, 2,5 or 5 times a power of ten, whole francs) >= minimum."""
+    puissance = Decimal(1)
+    while True:
+        for facteur in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)):
+            pas = facteur * puissance
+            if pas >= minimum and pas == pas.to_integral_value():
+                return pas
+        puissance *= 10
+
+
+def _maximum_rond(maximum: Decimal, intervalles: int = 4) -> Decimal:
+    """The top of the y axis: the ticks at top * i / intervalles are then round values."""
+    return _pas_rond(maximum / intervalles) * intervalles
 
 
 def barres_chiffre_affaires(points: list[tuple[date, Decimal]], devise: str = "CDF") -> SafeString:
     """Bars of daily revenue with the day of the month under each bar and a scaled y axis."""
     n = max(len(points), 1)
-    maximum = max((m for _, m in points), default=Decimal(0)) or Decimal(1)
+    maximum = _maximum_rond(max((m for _, m in points), default=Decimal(0)) or Decimal(1))
     zone_h = HAUTEUR - MARGE_BAS - MARGE_HAUT
     zone_l = LARGEUR - MARGE_GAUCHE - 10
     pas = zone_l / n

@@ -4,6 +4,8 @@ from magasin.web.views import (
     articles,
     auth,
     facturation,
+    inventaires,
+    personnes,
     quarantaine,
     stock,
     tableau,
@@ -15,12 +17,14 @@ app_name = "web"
 
 urlpatterns = [
     path("", tableau.tableau_de_bord, name="tableau_de_bord"),
+    path("favicon.ico", auth.favicon, name="favicon"),
     path("connexion/", auth.Connexion.as_view(), name="connexion"),
     path("deconnexion/", auth.Deconnexion.as_view(), name="deconnexion"),
     # Historique des ventes (?format=csv|xlsx exports the filtered list)
     path("ventes/", ventes.historique, name="historique"),
     path("ventes/<int:pk>/", ventes.vente_detail, name="vente_detail"),
     path("ventes/<int:pk>/annuler/", ventes.vente_annulation, name="vente_annuler"),
+    path("ventes/<int:pk>/retour/", ventes.vente_retour, name="vente_retour"),
     path("ventes/<int:pk>/facture/", ventes.facture, name="facture"),
     path("ventes/<int:pk>/facture.pdf", ventes.facture_telecharger, name="facture_pdf"),
     # Facturation
@@ -31,6 +35,7 @@ urlpatterns = [
     path("articles/", articles.articles, name="articles"),
     path("articles/nouveau/", articles.article_nouveau, name="article_nouveau"),
     path("articles/import/", articles.article_import, name="article_import"),
+    path("articles/export/", articles.articles_export, name="articles_export"),
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
     path("articles/<int:pk>/modifier/", articles.article_modification, name="article_modifier"),
     # Stock
@@ -38,17 +43,37 @@ urlpatterns = [
     path("stock/livraison/", stock.entree, name="stock_entree"),
     path("stock/perte/", stock.sortie, name="stock_sortie"),
     path("stock/inventaire/", stock.inventaire, name="stock_inventaire"),
+    path("stock/inventaires/", inventaires.inventaires, name="inventaires"),
+    path("stock/inventaires/nouveau/", inventaires.inventaire_nouveau, name="inventaire_nouveau"),
+    path("stock/inventaires/<int:pk>/", inventaires.inventaire, name="inventaire"),
+    path("stock/inventaires/<int:pk>/compter/", inventaires.inventaire_comptage, name="inventaire_compter"),
+    path(
+        "stock/inventaires/<int:pk>/<str:action>/",
+        inventaires.inventaire_cloture,
+        name="inventaire_cloture",
+    ),
     # Quarantaine
     path("quarantaine/", quarantaine.quarantaine, name="quarantaine"),
     path("quarantaine/<int:pk>/", quarantaine.quarantaine_detail, name="quarantaine_detail"),
     path("quarantaine/<int:pk>/rejouer/", quarantaine.rejeu, name="quarantaine_rejouer"),
     path("quarantaine/<int:pk>/ecarter/", quarantaine.ecart, name="quarantaine_ecarter"),
     path("quarantaine/<int:pk>/corriger/", quarantaine.correction, name="quarantaine_corriger"),
+    path("quarantaine/<int:pk>/corriger-lignes/", quarantaine.correction_lignes, name="quarantaine_corriger_lignes"),
     # Terminaux
     path("terminaux/", terminaux.terminaux, name="terminaux"),
+    path("terminaux/nouveau/", terminaux.terminal_nouveau, name="terminal_nouveau"),
+    path("terminaux/<int:pk>/jeton/", terminaux.terminal_jeton, name="terminal_jeton"),
+    path("terminaux/<int:pk>/deplacer/", terminaux.terminal_deplacement, name="terminal_deplacer"),
     path(
         "terminaux/<int:pk>/<str:action>/",
         terminaux.terminal_action,
         name="terminal_action",
     ),
+    # Personnes
+    path("personnes/", personnes.personnes, name="personnes"),
+    path("personnes/nouvelle/", personnes.personne_nouvelle, name="personne_nouvelle"),
+    path("personnes/<int:pk>/", personnes.personne_detail, name="personne_detail"),
+    path("personnes/<int:pk>/role/", personnes.personne_role, name="personne_role"),
+    path("personnes/<int:pk>/mot-de-passe/", personnes.personne_mot_de_passe, name="personne_mot_de_passe"),
+    path("personnes/<int:pk>/activation/", personnes.personne_activation, name="personne_activation"),
 ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from magasin.boutiques.models import Role
 from magasin.boutiques.tests.factories import BoutiqueFactory, MembreFactory, creer_terminal
-from magasin.stock.models import Article, MouvementStock
+from magasin.stock.models import Article, Inventaire, LigneInventaire, MouvementStock
 from magasin.stock.tests.factories import creer_article
 from magasin.ventes.entrees import lire_vente
 from magasin.ventes.models import StatutQuarantaine, StatutVente, Vente, VenteQuarantaine
@@ -28,8 +29,11 @@ OBJETS = {
     "article": "article",
     "quarantaine": "quarantaine",
     "terminal": "terminal",
+    "personne": "personne",
+    "inventaire": "inventaire",
 }
-ACTIONS_TERMINAL = ["rotation", "revoquer", "desactiver", "activer", "jeton", "supprimer"]
+# Every <action> of every URL that takes one (terminals, count sessions), and some it does not.
+ACTIONS = ["rotation", "revoquer", "desactiver", "activer", "jeton", "supprimer", "confirmer", "abandonner"]
 
 
 def _motifs_avec_id() -> list[URLPattern]:
@@ -43,6 +47,8 @@ def _etat_b(b) -> tuple:  # type: ignore[no-untyped-def]
         list(Article.objects.filter(boutique=b).values_list("pk", "nom", "prix_vente", "quantite_stock", "est_actif")),
         MouvementStock.objects.filter(boutique=b).count(),
         list(b.terminaux.values_list("pk", "est_actif", "jeton_hash")) if hasattr(b, "terminaux") else None,
+        list(Inventaire.objects.filter(boutique=b).values_list("pk", "statut")),
+        LigneInventaire.objects.filter(boutique=b).count(),
     )
 
 
@@ -67,6 +73,8 @@ def test_chaque_page_a_identifiant_de_b_repond_404_a_un_utilisateur_de_a():
         "article": article_b,
         "quarantaine": VenteQuarantaine.objects.get(boutique=b),
         "terminal": terminal_b,
+        "personne": MembreFactory(boutique=b, role=Role.CAISSIER).utilisateur,
+        "inventaire": Inventaire.objects.create(boutique=b, ouvert_le=timezone.now()),
     }
     motifs = _motifs_avec_id()
     assert motifs, "the web has no URL with an id any more?"
@@ -79,7 +87,7 @@ def test_chaque_page_a_identifiant_de_b_repond_404_a_un_utilisateur_de_a():
             assert cle is not None, f"URL {motif.name!r} takes an id: add it to OBJETS"
             pk = objets[OBJETS[cle]].pk
             noms = ["pk", *(["action"] if "action" in motif.pattern.converters else [])]
-            for action in ACTIONS_TERMINAL if "action" in noms else [None]:
+            for action in ACTIONS if "action" in noms else [None]:
                 kwargs = {"pk": pk, **({"action": action} if action else {})}
                 url = reverse(f"web:{motif.name}", kwargs=kwargs)
                 for methode in ("get", "post"):

@@ -194,7 +194,8 @@ def test_journee_du_gerant_dans_le_navigateur(page, live_server, tmp_path):  # t
     # The refused sale (500 soaps) waits in quarantine; deliver the missing stock, then replay.
     page.goto(f"{live_server.url}/quarantaine/")
     page.click("#quarantaine a")
-    assert "STOCK_INSUFFISANT" in page.inner_text("#raison")
+    assert "Stock insuffisant" in page.inner_text("#raison")
+    assert page.get_attribute("#raison", "title") == "Code : STOCK_INSUFFISANT"  # no raw code shown
     page.screenshot(path=str(CAPTURES / "quarantaine.png"), full_page=True)
     page.click("text=Saisir la livraison manquante")
     page.fill("#id_quantite", "500")
@@ -299,4 +300,202 @@ def test_documentation_de_l_api_et_admin_sans_violation_de_la_politique(page, li
     page.wait_for_url(f"{live_server.url}/admin/")
     page.goto(f"{live_server.url}/admin/boutiques/terminal/add/")
     page.goto(f"{live_server.url}/admin/ventes/vente/")
+    _console_propre(page)
+
+
+def test_vente_illisible_corrigee_sur_un_telephone_puis_rejouee(page, live_server):  # type: ignore[no-untyped-def]
+    """A terminal sells an article the server does not know, with a quantity written "2.5":
+    on a 360 px phone the manager points the line at a shop article, fixes it, and replays."""
+    boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-009")
+    MembreFactory(boutique=boutique, role=Role.GERANT, utilisateur__username="gerant")
+    riz = creer_article(boutique, stock=40, prix="85000", nom="Sac de riz 25 kg", code="RIZ25")
+    terminal, jeton = creer_terminal(boutique, nom="Caisse 1", numero_serie="MAUI-0002")
+    corps = _synchroniser(
+        live_server,
+        "MAUI-0002",
+        jeton,
+        [
+            {
+                "numero_facture": "MAUI-0002-000007",
+                "lignes": [{"article_id": 77, "quantite": "2.5", "prix_unitaire": 85000}],
+            }
+        ],
+    )
+    assert corps["details"]["erreurs"][0]["code"] == "QUANTITE_INVALIDE"
+    q = VenteQuarantaine.objects.get(numero_facture="MAUI-0002-000007")
+
+    page.set_viewport_size({"width": 360, "height": 780})
+    _connexion(page, live_server, "gerant")
+    page.goto(f"{live_server.url}/quarantaine/{q.pk}/")
+    # Nothing wider than the phone: wide tables scroll inside their card.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.select_option("#id_form-0-article", str(riz.pk))
+    page.fill("#id_form-0-quantite", "2")
+    page.screenshot(path=str(CAPTURES / "quarantaine-correction-360.png"), full_page=True)
+    page.click("#corriger-les-lignes")
+    page.wait_for_selector("#correction")
+    page.click("#rejouer")
+    page.wait_for_selector("text=Vente rejouée")
+    vente = Vente.objects.get(numero_facture="MAUI-0002-000007")
+    assert (vente.lignes.get().article_id, vente.lignes.get().quantite) == (riz.pk, 2)
+    assert terminal.ventes.count() == 1
+    verifier_registre()
+    _console_propre(page)
+
+
+def test_retour_partiel_sur_un_telephone(page, live_server):  # type: ignore[no-untyped-def]
+    boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-009")
+    MembreFactory(boutique=boutique, role=Role.GERANT, utilisateur__username="gerant")
+    huile = creer_article(boutique, stock=30, prix="12500", nom="Huile 1 L", code="HUI1")
+    _, jeton = creer_terminal(boutique, nom="Caisse 1", numero_serie="MAUI-0003")
+    _synchroniser(
+        live_server,
+        "MAUI-0003",
+        jeton,
+        [
+            {
+                "numero_facture": "MAUI-0003-000001",
+                "lignes": [{"article_id": huile.pk, "quantite": 4, "prix_unitaire": 12500}],
+            }
+        ],
+    )
+    vente = Vente.objects.get(numero_facture="MAUI-0003-000001")
+    ligne = vente.lignes.get()
+
+    page.set_viewport_size({"width": 360, "height": 780})
+    _connexion(page, live_server, "gerant")
+    page.goto(f"{live_server.url}/ventes/{vente.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.fill(f"#id_ligne_{ligne.pk}", "1")
+    page.fill("#id_motif", "Bouteille fêlée")
+    page.click("#retour-partiel button[type=submit]")
+    page.wait_for_selector("#retours")
+    assert "Bouteille fêlée" in page.inner_text("#retours")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(CAPTURES / "retour-partiel-360.png"), full_page=True)
+    huile.refresh_from_db()
+    assert huile.quantite_stock == 30 - 4 + 1
+    verifier_registre()
+    _console_propre(page)
+
+
+def test_terminal_cree_sur_un_telephone_fiche_d_installation_sans_nouvelle_rotation(page, live_server):  # type: ignore[no-untyped-def]
+    """At 360 px the manager creates a terminal; the setup sheet shows the token and its QR code
+    once; a reload neither rotates the token nor shows it again."""
+    from magasin.boutiques.models import Terminal
+    from magasin.boutiques.services import jeton_valide
+
+    boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-009")
+    MembreFactory(boutique=boutique, role=Role.GERANT, utilisateur__username="gerant")
+
+    page.set_viewport_size({"width": 360, "height": 780})
+    _connexion(page, live_server, "gerant")
+    page.goto(f"{live_server.url}/terminaux/nouveau/")
+    page.fill("#id_nom_terminal", "Caisse 2")
+    page.fill("#id_numero_serie", "MAUI-0009")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#jeton")
+    assert "/jeton/" in page.url
+    jeton = page.inner_text("#jeton").strip()
+    assert page.evaluate("document.querySelector('#jeton-qr').naturalWidth") > 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(CAPTURES / "terminal-fiche-installation-360.png"), full_page=True)
+    terminal = Terminal.objects.get(numero_serie="MAUI-0009")
+    empreinte = terminal.jeton_hash
+    assert jeton_valide(terminal, jeton)
+
+    page.reload()
+    page.wait_for_selector("#jeton-deja-affiche")
+    assert jeton not in page.content()
+    terminal.refresh_from_db()
+    assert terminal.jeton_hash == empreinte and jeton_valide(terminal, jeton)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The same manager adds a cashier, on the same phone.
+    page.goto(f"{live_server.url}/personnes/nouvelle/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.fill("#id_username", "caissiere-gombe")
+    page.select_option("#id_role", "CAISSIER")
+    page.fill("#id_password1", "un-mot-de-passe-solide")
+    page.fill("#id_password2", "un-mot-de-passe-solide")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("text=Compte caissiere-gombe créé")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(CAPTURES / "personne-360.png"), full_page=True)
+    _console_propre(page)
+
+
+def test_inventaire_complet_sur_un_telephone(page, live_server):  # type: ignore[no-untyped-def]
+    boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-009")
+    MembreFactory(boutique=boutique, role=Role.GERANT, utilisateur__username="gerant")
+    savon = creer_article(boutique, stock=12, prix="1500", nom="Savon", code="SAV1")
+    creer_article(boutique, stock=7, prix="12500", nom="Huile 1 L", code="HUI1")
+
+    page.set_viewport_size({"width": 360, "height": 780})
+    _connexion(page, live_server, "gerant")
+    page.goto(f"{live_server.url}/stock/inventaires/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.click("#nouvel-inventaire button[type=submit]")
+    for _ in range(2):  # two scans: the scanner types the code and presses Enter
+        page.fill("#id_code", "SAV1")
+        page.fill("#id_quantite", "1")
+        page.press("#id_code", "Enter")
+        page.wait_for_selector("text=compté")
+    page.fill("#id_code", "HUI1")
+    page.fill("#id_quantite", "7")
+    page.click("#comptage button[type=submit]")
+    page.wait_for_selector("#ecarts >> text=Huile 1 L")
+    assert "1 article à ajuster" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(CAPTURES / "inventaire-360.png"), full_page=True)
+    page.once("dialog", lambda d: d.accept())
+    page.click("#confirmer-inventaire")
+    page.wait_for_selector("text=Inventaire confirmé")
+    savon.refresh_from_db()
+    assert savon.quantite_stock == 2
+    verifier_registre()
+    _console_propre(page)
+
+
+def test_catalogue_par_categorie_et_export_sur_un_telephone(page, live_server):  # type: ignore[no-untyped-def]
+    """At 360 px: the category filter of the articles list, the CSV export downloaded, the
+    category set in the article form, and sales by category on the dashboard."""
+    from magasin.stock.services import article_modifier
+
+    boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-009")
+    gerant = MembreFactory(boutique=boutique, role=Role.GERANT, utilisateur__username="gerant").utilisateur
+    jus = creer_article(boutique, stock=30, prix="1500", nom="Jus de mangue 1 L", code="JUS1")
+    article_modifier(article=jus, categorie="Boissons")
+    riz = creer_article(boutique, stock=30, prix="45000", nom="Sac de riz 25 kg", code="RIZ25")
+    for article, quantite in ((jus, 3), (riz, 1)):
+        entree = VenteEntree.model_validate(
+            {"lignes": [{"article_id": article.pk, "quantite": quantite, "prix_unitaire": str(article.prix_vente)}]}
+        )
+        vente_creer(boutique=boutique, utilisateur=gerant, entree=entree)
+
+    page.set_viewport_size({"width": 360, "height": 780})
+    _connexion(page, live_server, "gerant")
+    tableau = page.inner_text("#ventes-par-categorie")
+    assert "Boissons" in tableau and "Sans catégorie" in tableau
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(CAPTURES / "ventes-par-categorie-360.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/articles/")
+    page.select_option("select[name=categorie]", label="Boissons")
+    page.click("form.filtres button[type=submit]")
+    page.wait_for_url("**categorie=*")
+    assert "Jus de mangue" in page.inner_text("#articles") and "Sac de riz" not in page.inner_text("#articles")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(CAPTURES / "articles-par-categorie-360.png"), full_page=True)
+    with page.expect_download() as telechargement:
+        page.click("text=CSV")
+    contenu = Path(telechargement.value.path()).read_text(encoding="utf-8-sig")
+    assert contenu.splitlines()[0] == "code;nom;prix_vente;stock;seuil_alerte;code_barres;actif;categorie"
+
+    page.goto(f"{live_server.url}/articles/{riz.pk}/modifier/")
+    page.fill("#id_categorie", "Céréales")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**/articles/{riz.pk}/")
+    riz.refresh_from_db()
+    assert riz.categorie is not None and riz.categorie.nom == "Céréales"
     _console_propre(page)

@@ -93,7 +93,7 @@ def test_caissier_ne_peut_ni_rejouer_ni_ecarter(monde, client_caissier):
 
 
 def test_rotation_du_jeton_l_affiche_une_fois_et_invalide_l_ancien(monde, client_gerant):
-    r = client_gerant.post(f"/terminaux/{monde.terminal.pk}/rotation/")
+    r = client_gerant.post(f"/terminaux/{monde.terminal.pk}/rotation/", follow=True)
     assert r.status_code == 200
     assert r["Cache-Control"] == "no-store"
     nouveau = r.content.decode().split('id="jeton">')[1].split("<")[0]

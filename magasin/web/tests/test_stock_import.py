@@ -107,7 +107,7 @@ def test_import_csv_montre_un_apercu_sans_rien_ecrire_puis_applique(monde, clien
     r = _envoyer(client_gerant, monde, "catalogue.csv", CSV.encode())
     contenu = r.content.decode()
     assert "1 à créer, 1 à modifier, 0 inchangé(s)" in contenu
-    assert "prix_vente : 1250000.00 → <strong>1300000.00</strong>" in contenu
+    assert "Prix de vente : 1\u202f250\u202f000 CDF → <strong>1\u202f300\u202f000 CDF</strong>" in contenu
     assert not Article.objects.filter(code="SUC1").exists()
     monde.article.refresh_from_db()
     assert monde.article.quantite_stock == 20

@@ -1,4 +1,4 @@
-"""Articles: list with search and stock status, detail, create/edit, catalogue import."""
+"""Articles: list with search, stock status and category, detail, create/edit, catalogue import and export."""
 
 from __future__ import annotations
 
@@ -7,22 +7,32 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from magasin.boutiques.acces import a_le_role, boutiques_visibles, exiger_role, nom_auteur
-from magasin.boutiques.models import Role
+from magasin.boutiques.models import Boutique, Role
 from magasin.core.erreurs import ErreurMetier
 from magasin.stock.import_catalogue import (
+    COLONNES_EXPORT,
     LigneCatalogue,
     catalogue_appliquer,
     catalogue_lire,
     catalogue_previsualiser,
 )
 from magasin.stock.models import Article
-from magasin.stock.selectors import STATUTS_STOCK, articles_de_boutiques, mouvements_de_boutique
+from magasin.stock.selectors import (
+    STATUTS_STOCK,
+    articles_de_boutiques,
+    catalogue_a_exporter,
+    categories_de_boutiques,
+    mouvements_de_boutique,
+)
 from magasin.stock.services import article_creer, article_modifier
 from magasin.web.acces import boutiques_avec_role, boutiques_filtrees
+from magasin.web.exports import reponse_csv, reponse_xlsx
 from magasin.web.filtres import Filtres, paginer
 from magasin.web.forms import ArticleCreationForm, ArticleModificationForm, ImportForm
 
@@ -31,10 +41,13 @@ from magasin.web.forms import ArticleCreationForm, ArticleModificationForm, Impo
 def articles(request: HttpRequest) -> HttpResponse:
     boutiques, choisie = boutiques_filtrees(request)
     f = Filtres(request)
+    categories = categories_de_boutiques(boutiques=boutiques)
     qs = articles_de_boutiques(
         boutiques=boutiques,
         recherche=f.texte("q"),
         statut_stock=f.choix("statut_stock", STATUTS_STOCK.items()),
+        # Filtered within the listed shops: another shop's category id finds no article.
+        categorie_id=f.entier("categorie"),
     )
     return render(
         request,
@@ -44,6 +57,8 @@ def articles(request: HttpRequest) -> HttpResponse:
             "boutiques": boutiques_visibles(request.user),
             "choisie": choisie,
             "statuts": STATUTS_STOCK.items(),
+            "categories": categories,
+            "export_boutique": choisie or _seule(boutiques),
             "peut_gerer": boutiques_avec_role(request.user, Role.GERANT).exists(),
             "erreurs": f.erreurs,
             "f": request.GET,
@@ -51,9 +66,35 @@ def articles(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _seule(boutiques: QuerySet[Boutique]) -> Boutique | None:
+    seules = list(boutiques[:2])
+    return seules[0] if len(seules) == 1 else None
+
+
+@login_required
+def articles_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """One shop's catalogue in the import's format (`?format=xlsx`, CSV otherwise)."""
+    boutiques, choisie = boutiques_filtrees(request)
+    boutique = choisie or _seule(boutiques)
+    if boutique is None:
+        messages.error(request, "Choisissez la boutique dont vous voulez exporter le catalogue.")
+        return redirect("web:articles")
+    nom = f"catalogue-{boutique.code}-{timezone.localdate():%Y-%m-%d}"
+    rangees = catalogue_a_exporter(boutique=boutique)
+    if request.GET.get("format") == "xlsx":
+        return reponse_xlsx(nom=nom, feuille="Catalogue", entetes=COLONNES_EXPORT, rangees=rangees)
+    return reponse_csv(nom=nom, entetes=COLONNES_EXPORT, rangees=rangees)
+
+
+def _noms_de_categories(boutiques: QuerySet[Boutique]) -> list[str]:
+    """Names suggested by the category field (bounded: a datalist, not a page)."""
+    noms = categories_de_boutiques(boutiques=boutiques).values_list("nom", flat=True)
+    return sorted(set(noms[:500]), key=str.casefold)
+
+
 def _article(request: HttpRequest, pk: int) -> Article:
     return get_object_or_404(
-        Article.objects.select_related("boutique"),
+        Article.objects.select_related("boutique", "categorie"),
         pk=pk,
         boutique__in=boutiques_visibles(request.user),
     )
@@ -96,6 +137,7 @@ def article_nouveau(request: HttpRequest) -> HttpResponse:
                     seuil_alerte=d["seuil_alerte"],
                     code_barres=d["code_barres"].strip(),
                     est_actif=d["est_actif"],
+                    categorie=d["categorie"],
                     utilisateur=nom_auteur(request.user),
                 )
             except ErreurMetier as erreur:
@@ -103,7 +145,11 @@ def article_nouveau(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Article {article.nom} créé.")
                 return redirect("web:article_detail", pk=article.pk)
-    return render(request, "web/article_form.html", {"form": form, "titre": "Nouvel article"})
+    return render(
+        request,
+        "web/article_form.html",
+        {"form": form, "titre": "Nouvel article", "categories": _noms_de_categories(boutiques)},
+    )
 
 
 @login_required
@@ -117,6 +163,7 @@ def article_modification(request: HttpRequest, pk: int) -> HttpResponse:
         "seuil_alerte": article.seuil_alerte,
         "code_barres": article.code_barres,
         "est_actif": article.est_actif,
+        "categorie": article.categorie.nom if article.categorie else "",
     }
     form = ArticleModificationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -126,7 +173,12 @@ def article_modification(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/article_form.html",
-        {"form": form, "titre": f"Modifier {article.nom}", "article": article},
+        {
+            "form": form,
+            "titre": f"Modifier {article.nom}",
+            "article": article,
+            "categories": _noms_de_categories(Boutique.objects.filter(pk=article.boutique_id)),
+        },
     )
 
 

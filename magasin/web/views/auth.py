@@ -17,7 +17,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 
 from magasin.core.limitation import Limite, adresse_client, blocage_restant, echec_compter, echecs_effacer
 
@@ -99,3 +100,8 @@ def connexion_admin(request: HttpRequest) -> HttpResponse:
 
 class Deconnexion(auth_views.LogoutView):
     pass
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """`/favicon.ico`, which browsers ask for on pages that link no icon (admin, API docs)."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))

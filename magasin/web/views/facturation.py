@@ -35,10 +35,14 @@ def _contexte(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 @login_required
 def facturation(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
+        valeurs: dict[str, Any] = {"paye": True}
+        seules = list(boutiques_avec_role(request.user, Role.CAISSIER)[:2])
+        if len(seules) == 1:
+            valeurs["boutique"] = seules[0].pk  # the user's only shop, preselected
         return render(
             request,
             "web/facturation.html",
-            _contexte(request, uuid=uuid.uuid4().hex, lignes=[], valeurs={"paye": True}),
+            _contexte(request, uuid=uuid.uuid4().hex, lignes=[], valeurs=valeurs),
         )
     p = request.POST
     boutique = _boutique(request, p.get("boutique", ""))
@@ -95,7 +99,7 @@ def facturation(request: HttpRequest) -> HttpResponse:
                 if len(loc) >= 2 and loc[0] == "lignes" and isinstance(loc[1], int):
                     lignes[loc[1]]["erreur"] = _message_validation(str(loc[-1]))
                 else:
-                    erreur_generale = f"Champ « {loc[0]} » invalide."
+                    erreur_generale = _CHAMPS_VENTE.get(str(loc[0]), "Facture invalide.")
         except ErreurMetier as erreur:
             article_fautif = erreur.details.get("article_id")
             fautives = [ligne for ligne in lignes if ligne["article_id"] == str(article_fautif)]
@@ -125,12 +129,28 @@ def facturation(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The user's words for the sale's fields: never a raw field name (`mode_paiement`) on a page.
+_CHAMPS_VENTE = {
+    "mode_paiement": "Mode de paiement invalide.",
+    "client_nom": "Nom du client : 150 caractères au plus.",
+    "client_telephone": "Téléphone du client : 40 caractères au plus.",
+    "uuid": "Formulaire expiré : rechargez la page.",
+    "lignes": "Trop de lignes ou aucune ligne valide.",
+    "paye": "Case « payée » invalide.",
+}
+
+
 def _message_validation(champ: str) -> str:
     return {
         "quantite": "Quantité : entier entre 1 et 1 000 000.",
         "prix_unitaire": "Prix unitaire : montant positif attendu.",
         "article_id": "Article invalide.",
     }.get(champ, "Ligne invalide.")
+
+
+def _francs(prix: Decimal) -> str:
+    """A price as the input shows it: CDF in whole francs (`1250000`), cents only if any."""
+    return f"{prix:.0f}" if prix == prix.to_integral_value() else f"{prix:.2f}"
 
 
 def _boutique(request: HttpRequest, brut: str) -> Boutique:
@@ -168,7 +188,7 @@ def facturation_ligne(request: HttpRequest) -> HttpResponse:
         "article": article,
         "article_id": article.pk,
         "quantite": 1,
-        "prix_unitaire": f"{article.prix_vente:.2f}",
+        "prix_unitaire": _francs(article.prix_vente),
         "erreur": "",
     }
     return render(request, "web/partiels/facturation_ligne.html", {"ligne": ligne})

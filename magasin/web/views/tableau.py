@@ -19,6 +19,7 @@ from magasin.ventes.selectors import (
     chiffres_par_boutique,
     meilleures_ventes,
     terminaux_etat,
+    ventes_par_categorie,
 )
 from magasin.web.acces import boutiques_filtrees
 from magasin.web.graphique import barres_chiffre_affaires
@@ -37,6 +38,7 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
         nombre=sum(c.nombre for _, c in lignes_jour),
         montant=sum((c.montant for _, c in lignes_jour), zero),
     )
+    debut_30j = debut_jour - timedelta(days=29)
     points = chiffre_affaires_par_jour(boutiques=boutiques, jours=30)
     a_zero, sous_seuil = articles_en_alerte(boutiques=boutiques, limite=20)
     terminaux = terminaux_etat(boutiques=boutiques, limite_manquantes=20)
@@ -47,7 +49,8 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
         "total_jour": total_jour,
         "graphique": barres_chiffre_affaires(points),
         "total_30j": sum((m for _, m in points), 0),
-        "meilleures": meilleures_ventes(boutiques=boutiques, depuis=debut_jour - timedelta(days=29), limite=10),
+        "meilleures": meilleures_ventes(boutiques=boutiques, depuis=debut_30j, limite=10),
+        "par_categorie": ventes_par_categorie(boutiques=boutiques, depuis=debut_30j),
         "a_zero": a_zero,
         "sous_seuil": sous_seuil,
         "terminaux": terminaux,

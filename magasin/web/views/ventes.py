@@ -19,11 +19,11 @@ from magasin.stock.selectors import mouvements_de_boutique
 from magasin.ventes.facture_pdf import facture_pdf
 from magasin.ventes.models import ModePaiement, StatutVente, Vente
 from magasin.ventes.selectors import ventes_de_boutiques, ventes_detaillees
-from magasin.ventes.services import vente_annuler
+from magasin.ventes.services import quantites_retournees, vente_annuler, vente_retourner
 from magasin.web.acces import boutiques_filtrees
 from magasin.web.exports import ventes_csv, ventes_xlsx
 from magasin.web.filtres import Filtres, paginer
-from magasin.web.forms import motif_lire
+from magasin.web.forms import RetourForm, motif_lire
 
 
 def _ventes_filtrees(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -67,16 +67,32 @@ def historique(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     )
 
 
-def _page_vente(request: HttpRequest, vente: Vente, *, statut: int = 200, **extra: Any) -> HttpResponse:
-    """A sale's page: its lines, its ledger rows, and the cancel form for a manager."""
+def _restes(vente: Vente) -> list[tuple[int, str, int]]:
+    """(line id, article name, quantity left to return) for each line not fully returned."""
+    deja = quantites_retournees(vente=vente)
+    return [
+        (ligne.pk, ligne.article.nom, ligne.quantite - deja.get(ligne.pk, 0))
+        for ligne in vente.lignes.all()
+        if ligne.quantite > deja.get(ligne.pk, 0)
+    ]
+
+
+def _page_vente(
+    request: HttpRequest, vente: Vente, *, statut: int = 200, retour_form: RetourForm | None = None, **extra: Any
+) -> HttpResponse:
+    """A sale's page: its lines, its returns, its ledger rows, and for a manager the cancel and
+    partial-return forms."""
+    gerant = vente.statut == StatutVente.VALIDEE and a_le_role(request.user, vente.boutique, Role.GERANT)
+    restes = _restes(vente) if gerant else []
     return render(
         request,
         "web/vente_detail.html",
         {
             "vente": vente,
             "mouvements": mouvements_de_boutique(boutique=vente.boutique, reference_document=vente.numero_facture),
-            "peut_annuler": vente.statut == StatutVente.VALIDEE
-            and a_le_role(request.user, vente.boutique, Role.GERANT),
+            "retours": vente.retours.prefetch_related("lignes__ligne_vente__article").select_related("cree_par"),
+            "peut_annuler": gerant,
+            "retour_form": retour_form or (RetourForm(restes=restes) if restes else None),
             **extra,
         },
         status=statut,
@@ -99,6 +115,23 @@ def vente_annulation(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, erreur.message)
         return _page_vente(request, vente, statut=erreur.statut_http, erreur_annulation=erreur.message)
     messages.success(request, f"Facture {vente.numero_facture} annulée : le stock est revenu.")
+    return redirect("web:vente_detail", pk=vente.pk)
+
+
+@login_required
+@require_POST
+def vente_retour(request: HttpRequest, pk: int) -> HttpResponse:
+    vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
+    form = RetourForm(request.POST, restes=_restes(vente))
+    if not form.is_valid():
+        return _page_vente(request, vente, statut=400, retour_form=form)
+    try:
+        retour = vente_retourner(
+            vente=vente, utilisateur=request.user, quantites=form.quantites(), motif=form.cleaned_data["motif"]
+        )
+    except ErreurMetier as erreur:
+        return _page_vente(request, vente, statut=erreur.statut_http, retour_form=form, erreur_retour=erreur.message)
+    messages.success(request, f"Retour R{retour.numero} enregistré : le stock est revenu.")
     return redirect("web:vente_detail", pk=vente.pk)
 
 

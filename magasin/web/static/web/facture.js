@@ -8,10 +8,10 @@
   var ajouterPremier = false;
 
   function montant(n) {
-    var entier = Math.round(n * 100) / 100;
-    var parties = Math.abs(entier).toFixed(2).split(".");
-    var groupes = parties[0].replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
-    return (entier < 0 ? "-" : "") + groupes + (parties[1] !== "00" ? "," + parties[1] : "") + " CDF";
+    // CDF in whole francs, as the server shows it (magasin.core.formats.montant_affiche).
+    var entier = Math.round(n);
+    var groupes = Math.abs(entier).toFixed(0).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
+    return (entier < 0 ? "-" : "") + groupes + " CDF";
   }
   function nombre(texte) {
     var v = parseFloat(String(texte).replace(/[\s\u202f]/g, "").replace(",", "."));
