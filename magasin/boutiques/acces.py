@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
@@ -50,6 +52,21 @@ def boutiques_visibles(utilisateur: Utilisateur) -> QuerySet[Boutique]:
     if getattr(utilisateur, "is_superuser", False):
         return Boutique.objects.all()
     return Boutique.objects.filter(membres__utilisateur_id=utilisateur.pk).distinct()
+
+
+def boutiques_avec_role(utilisateur: Utilisateur, minimum: Role) -> QuerySet[Boutique]:
+    """The visible shops where the user holds `minimum` or more (one query)."""
+    qs = boutiques_visibles(utilisateur)
+    if getattr(utilisateur, "is_superuser", False):
+        return qs
+    roles = [r for r, rang in RANG_ROLE.items() if rang >= RANG_ROLE[minimum]]
+    return Boutique.objects.filter(membres__utilisateur_id=utilisateur.pk, membres__role__in=roles).distinct()
+
+
+def auteur_connu(utilisateur: Utilisateur | None) -> Any:
+    """The user to record as author (a foreign key to the user model), or None for a trusted
+    caller or an anonymous request."""
+    return utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
 
 
 def nom_auteur(utilisateur: Utilisateur | None, defaut: str = "système") -> str:

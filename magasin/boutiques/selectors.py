@@ -6,24 +6,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
-from magasin.boutiques.acces import Utilisateur
-from magasin.boutiques.models import RANG_ROLE, Boutique, Membre, Role
-
-
-def boutiques_gerees(utilisateur: Utilisateur) -> QuerySet[Boutique]:
-    """The shops where the user is a manager or an owner (all of them for a superuser)."""
-    if not utilisateur.is_authenticated:
-        return Boutique.objects.none()
-    if getattr(utilisateur, "is_superuser", False):
-        return Boutique.objects.all()
-    roles = [r for r, rang in RANG_ROLE.items() if rang >= RANG_ROLE[Role.GERANT]]
-    return Boutique.objects.filter(membres__utilisateur_id=utilisateur.pk, membres__role__in=roles).distinct()
+from magasin.boutiques.acces import Utilisateur, boutiques_avec_role
+from magasin.boutiques.models import Membre, Role
 
 
 def personnes_visibles(utilisateur: Utilisateur) -> QuerySet[AbstractBaseUser]:
     """Accounts that belong to a shop the user manages, each with its memberships in those shops
     only (`adhesions_visibles`): nothing of another shop shows."""
-    gerees = boutiques_gerees(utilisateur)
+    gerees = boutiques_avec_role(utilisateur, Role.GERANT)
     return (
         get_user_model()
         .objects.filter(adhesions__boutique__in=gerees)

@@ -573,10 +573,15 @@ def _importer_boutiques(etat: Etat) -> None:
         )
         nouvelles.append(boutique)
         etat.boutiques_ok[pk] = boutique
+    _ecrire_phase(etat, Boutique, nouvelles, compte)
+
+
+def _ecrire_phase(etat: Etat, modele: type[models.Model], nouveaux: list[Any], compte: Compte) -> None:
+    """Write a small phase's new rows and its rejects together, and close the phase."""
     with transaction.atomic():
-        Boutique.objects.bulk_create(nouvelles, batch_size=500)
+        modele._default_manager.bulk_create(nouveaux, batch_size=500)
         etat.ecrire_rejets()
-    compte.importes += len(nouvelles)
+    compte.importes += len(nouveaux)
     etat.suivi.terminer()
 
 
@@ -633,11 +638,7 @@ def _importer_terminaux(etat: Etat) -> None:
             )
         )
         etat.terminal_boutique[pk] = boutique_id
-    with transaction.atomic():
-        Terminal.objects.bulk_create(nouveaux, batch_size=500)
-        etat.ecrire_rejets()
-    compte.importes += len(nouveaux)
-    etat.suivi.terminer()
+    _ecrire_phase(etat, Terminal, nouveaux, compte)
 
 
 def _importer_articles(etat: Etat) -> None:

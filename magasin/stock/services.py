@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
+from magasin.boutiques.acces import Utilisateur, auteur_connu, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, PolitiqueStock, Role
 from magasin.boutiques.services import boutique_verrouiller
 from magasin.core import sql
@@ -438,11 +437,7 @@ COMPTAGE_MAX = 1_000_000  # of one article in one session: more is a typo
 def inventaire_ouvrir(*, boutique: Boutique, utilisateur: Utilisateur) -> Inventaire:
     """Open a count session for the shop (a manager's)."""
     exiger_role(utilisateur, boutique, Role.GERANT)
-    return Inventaire.objects.create(boutique=boutique, ouvert_le=timezone.now(), ouvert_par=_auteur(utilisateur))
-
-
-def _auteur(utilisateur: Utilisateur | None) -> Any:
-    return utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
+    return Inventaire.objects.create(boutique=boutique, ouvert_le=timezone.now(), ouvert_par=auteur_connu(utilisateur))
 
 
 def _en_cours(inventaire: Inventaire) -> Inventaire:
@@ -516,5 +511,5 @@ def inventaire_abandonner(*, inventaire: Inventaire, utilisateur: Utilisateur) -
 def _clore(inventaire: Inventaire, utilisateur: Utilisateur, statut: StatutInventaire) -> None:
     inventaire.statut = statut
     inventaire.clos_le = timezone.now()
-    inventaire.clos_par = _auteur(utilisateur)
+    inventaire.clos_par = auteur_connu(utilisateur)
     inventaire.save(update_fields=["statut", "clos_le", "clos_par"])

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from magasin.boutiques.models import Boutique, Terminal
 from magasin.ventes.models import (
+    LigneRetour,
     LigneVente,
     SequenceRecue,
     StatutQuarantaine,
@@ -280,3 +281,13 @@ def terminaux_etat(
         )
         for t in terminaux
     ]
+
+
+def quantites_retournees(*, vente: Vente) -> dict[int, int]:
+    """Per line of the sale (by id), the quantity its returns already brought back."""
+    return dict(
+        LigneRetour.objects.filter(ligne_vente__vente=vente)
+        .values("ligne_vente_id")
+        .annotate(total=Sum("quantite"))
+        .values_list("ligne_vente_id", "total")
+    )

@@ -18,10 +18,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import JSONField, Max, Prefetch, Q, Sum, Value
+from django.db.models import JSONField, Max, Prefetch, Q, Value
 from django.utils import timezone
 
-from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
+from magasin.boutiques.acces import Utilisateur, auteur_connu, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, Role, Terminal
 from magasin.boutiques.services import boutique_verrouiller, terminal_marquer_synchro, terminal_noter_champs_inconnus
 from magasin.core import sql
@@ -44,6 +44,7 @@ from magasin.ventes.models import (
     VenteQuarantaine,
 )
 from magasin.ventes.numerotation import formater_numero, mois_de, numeros_reserver
+from magasin.ventes.selectors import quantites_retournees
 
 logger = logging.getLogger("magasin.ventes")
 
@@ -109,11 +110,6 @@ class ResultatLot:
     @property
     def doublons(self) -> int:
         return self._compter("already_exists")
-
-
-def _connu(utilisateur: Utilisateur | None) -> Any:
-    """The user to record as author, or None for a trusted caller or an anonymous request."""
-    return utilisateur if utilisateur is not None and utilisateur.is_authenticated else None
 
 
 # --- Identity of a sale -----------------------------------------------------------------------
@@ -420,7 +416,7 @@ def _construire_vente(lot: Lot, resultat: ResultatVente) -> tuple[Vente, list[Li
     entree = resultat.entree
     assert entree is not None
     boutique, terminal, registre = lot.boutique, lot.terminal, lot.registre
-    cree_par = _connu(lot.auteur)
+    cree_par = auteur_connu(lot.auteur)
     vente = construire(
         Vente,
         {
@@ -754,7 +750,7 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
         registre.ecrire()
         verrouillee.statut = StatutVente.ANNULEE
         verrouillee.annulee_le = timezone.now()
-        verrouillee.annulee_par = _connu(utilisateur)
+        verrouillee.annulee_par = auteur_connu(utilisateur)
         verrouillee.motif_annulation = motif.strip()
         verrouillee.save(update_fields=["statut", "annulee_le", "annulee_par", "motif_annulation"])
     return verrouillee
@@ -807,23 +803,13 @@ def quarantaine_rejouer(
         else:
             q.statut = StatutQuarantaine.REJOUEE
             q.vente = resultat.vente
-            q.traite_par = _connu(utilisateur)
+            q.traite_par = auteur_connu(utilisateur)
             q.traite_le = timezone.now()
             q.motif_traitement = "Rejouée" + (" avec un numéro du serveur." if renumeroter else ".")
             q.save()
     if resultat.erreur is not None:
         raise resultat.erreur
     return q
-
-
-def quantites_retournees(*, vente: Vente) -> dict[int, int]:
-    """Per line of the sale (by id), the quantity its returns already brought back."""
-    return dict(
-        LigneRetour.objects.filter(ligne_vente__vente=vente)
-        .values("ligne_vente_id")
-        .annotate(total=Sum("quantite"))
-        .values_list("ligne_vente_id", "total")
-    )
 
 
 def _verifier_retour(vente: Vente, demandees: dict[int, int], deja: dict[int, int]) -> dict[int, LigneVente]:
@@ -882,7 +868,7 @@ def vente_retourner(*, vente: Vente, utilisateur: Utilisateur | None, quantites:
             date_retour=timezone.now(),
             motif=motif.strip(),
             montant=sum(montants.values(), Decimal("0.00")),
-            cree_par=_connu(utilisateur),
+            cree_par=auteur_connu(utilisateur),
         )
         LigneRetour.objects.bulk_create(
             LigneRetour(retour=retour, ligne_vente_id=i, boutique=boutique, quantite=q, montant=montants[i])
@@ -905,7 +891,7 @@ def quarantaine_corriger(
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
         q.payload_corrige = lue.brut_enregistrable()
-        q.corrige_par = _connu(utilisateur)
+        q.corrige_par = auteur_connu(utilisateur)
         q.corrige_le = timezone.now()
         q.save(update_fields=["payload_corrige", "corrige_par", "corrige_le"])
     return q
@@ -923,7 +909,7 @@ def quarantaine_ecarter(
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
         q.statut = StatutQuarantaine.ECARTEE
-        q.traite_par = _connu(utilisateur)
+        q.traite_par = auteur_connu(utilisateur)
         q.traite_le = timezone.now()
         q.motif_traitement = motif.strip()
         q.save()

@@ -1,21 +1,12 @@
-"""Web-side access helpers: the shops where the user holds at least a role, and scoped lookups."""
+"""Web-side access helper: the shops a page is narrowed to by its `?boutique=` filter."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from magasin.boutiques.acces import Utilisateur, boutiques_visibles
-from magasin.boutiques.models import RANG_ROLE, Boutique, Role
-
-
-def boutiques_avec_role(utilisateur: Utilisateur, minimum: Role) -> QuerySet[Boutique]:
-    """The visible shops where the user holds `minimum` or more (one query)."""
-    qs = boutiques_visibles(utilisateur)
-    if getattr(utilisateur, "is_superuser", False):
-        return qs
-    roles = [r for r, rang in RANG_ROLE.items() if rang >= RANG_ROLE[minimum]]
-    return Boutique.objects.filter(membres__utilisateur_id=utilisateur.pk, membres__role__in=roles).distinct()
+from magasin.boutiques.acces import boutiques_visibles
+from magasin.boutiques.models import Boutique
 
 
 def boutiques_filtrees(request: HttpRequest) -> tuple[QuerySet[Boutique], Boutique | None]:

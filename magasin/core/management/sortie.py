@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from argparse import RawDescriptionHelpFormatter
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from magasin.boutiques.models import Boutique
@@ -15,6 +16,15 @@ from magasin.boutiques.models import Boutique
 # Exit statuses: 0 nothing found, 1 problems found, 2 the command could not run as asked.
 STATUT_PROBLEME = 1
 STATUT_USAGE = 2
+
+
+class CommandeAvecAide(BaseCommand):
+    """A command whose `help` keeps its own line breaks and paragraphs in `--help`."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = RawDescriptionHelpFormatter
+        return parser
 
 
 def boutique_par_code(code: str | None) -> Boutique | None:

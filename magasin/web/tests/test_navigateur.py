@@ -499,3 +499,41 @@ def test_catalogue_par_categorie_et_export_sur_un_telephone(page, live_server): 
     riz.refresh_from_db()
     assert riz.categorie is not None and riz.categorie.nom == "Céréales"
     _console_propre(page)
+
+
+def test_terminaux_et_champs_hors_contrat_sur_un_telephone(page, live_server):  # type: ignore[no-untyped-def]
+    """What a terminal sends beyond the contract, and its User-Agent, shown without widening a phone's page."""
+    boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-009")
+    MembreFactory(boutique=boutique, role=Role.GERANT, utilisateur__username="gerant")
+    savon = creer_article(boutique, stock=10, prix="1500", nom="Savon", code="SAV1")
+    terminal, jeton = creer_terminal(boutique, nom="Caisse 1", numero_serie="MAUI-0004")
+    long = "x" * 120
+    requete = urllib.request.Request(
+        f"{live_server.url}/api/v2/simple/ventes/sync",
+        data=json.dumps(
+            [
+                {
+                    "numero_facture": "MAUI-0004-1",
+                    "identifiant_de_caisse_tres_long_" + "y" * 60: long,
+                    "lignes": [{"article_id": savon.pk, "quantite": 1, "prix_unitaire": 1500}],
+                }
+            ]
+        ).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "X-Device-Serial": "MAUI-0004",
+            "Authorization": f"Bearer {jeton}",
+            "User-Agent": "GestionMagazin.Maui/2.4.1/" + "z" * 80,
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(requete, timeout=10) as reponse:  # the live server, on 127.0.0.1
+        assert reponse.status == 201
+
+    page.set_viewport_size({"width": 360, "height": 780})
+    _connexion(page, live_server, "gerant")
+    page.goto(f"{live_server.url}/terminaux/")
+    assert "identifiant_de_caisse_tres_long_" in page.inner_text(f"#terminal-{terminal.pk}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(CAPTURES / "terminaux-360.png"), full_page=True)
+    _console_propre(page)

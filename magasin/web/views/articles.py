@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from magasin.boutiques.acces import a_le_role, boutiques_visibles, exiger_role, nom_auteur
+from magasin.boutiques.acces import a_le_role, boutiques_avec_role, boutiques_visibles, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, Role
 from magasin.core.erreurs import ErreurMetier
 from magasin.stock.import_catalogue import (
@@ -31,7 +31,7 @@ from magasin.stock.selectors import (
     mouvements_de_boutique,
 )
 from magasin.stock.services import article_creer, article_modifier
-from magasin.web.acces import boutiques_avec_role, boutiques_filtrees
+from magasin.web.acces import boutiques_filtrees
 from magasin.web.exports import reponse_csv, reponse_xlsx
 from magasin.web.filtres import Filtres, paginer
 from magasin.web.forms import ArticleCreationForm, ArticleModificationForm, ImportForm

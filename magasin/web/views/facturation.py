@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from pydantic import ValidationError
 
-from magasin.boutiques.acces import boutiques_visibles
+from magasin.boutiques.acces import boutiques_avec_role, boutiques_visibles
 from magasin.boutiques.models import Boutique, Role
 from magasin.core.erreurs import ErreurMetier
 from magasin.stock.models import Article
@@ -20,7 +20,6 @@ from magasin.stock.selectors import articles_a_vendre, articles_de_boutiques
 from magasin.ventes.entrees import VenteEntree
 from magasin.ventes.models import ModePaiement
 from magasin.ventes.services import vente_creer
-from magasin.web.acces import boutiques_avec_role
 from magasin.web.forms import RechercheArticleForm, identifiant
 
 

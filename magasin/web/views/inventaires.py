@@ -8,13 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from magasin.boutiques.acces import a_le_role, boutiques_visibles
+from magasin.boutiques.acces import a_le_role, boutiques_avec_role, boutiques_visibles
 from magasin.boutiques.models import Role
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.stock.models import Inventaire, StatutInventaire
 from magasin.stock.selectors import article_par_code, inventaire_ecarts, inventaires_de_boutiques
 from magasin.stock.services import inventaire_abandonner, inventaire_compter, inventaire_confirmer, inventaire_ouvrir
-from magasin.web.acces import boutiques_avec_role
 from magasin.web.filtres import paginer
 from magasin.web.forms import ComptageForm, identifiant
 

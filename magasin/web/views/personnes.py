@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from magasin.boutiques.acces import boutiques_avec_role
 from magasin.boutiques.models import RANG_ROLE, Membre, Role
-from magasin.boutiques.selectors import boutiques_gerees, personnes_visibles
+from magasin.boutiques.selectors import personnes_visibles
 from magasin.boutiques.services import (
     membre_changer_role,
     membre_creer,
@@ -20,7 +21,7 @@ from magasin.boutiques.services import (
     utilisateur_reinitialiser_mot_de_passe,
 )
 from magasin.core.erreurs import ErreurMetier
-from magasin.web.forms_gestion import MotDePasseForm, PersonneCreationForm, RoleForm
+from magasin.web.forms import MotDePasseForm, PersonneCreationForm, RoleForm
 
 
 def _role_max(request: HttpRequest) -> Role | None:
@@ -38,7 +39,7 @@ def personnes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def personne_nouvelle(request: HttpRequest) -> HttpResponse:
-    boutiques = boutiques_gerees(request.user)
+    boutiques = boutiques_avec_role(request.user, Role.GERANT)
     form = PersonneCreationForm(request.POST or None, boutiques=boutiques, role_max=_role_max(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -64,7 +65,7 @@ def _personne(request: HttpRequest, pk: int) -> AbstractBaseUser:
 
 
 def _contexte(request: HttpRequest, personne: AbstractBaseUser, **formulaires: Any) -> dict[str, Any]:
-    boutiques = boutiques_gerees(request.user)
+    boutiques = boutiques_avec_role(request.user, Role.GERANT)
     return {
         "personne": personne,
         "form_role": formulaires.get("form_role") or RoleForm(boutiques=boutiques, role_max=_role_max(request)),
@@ -87,7 +88,7 @@ def _refus(request: HttpRequest, personne: AbstractBaseUser, erreur: ErreurMetie
 @require_POST
 def personne_role(request: HttpRequest, pk: int) -> HttpResponse:
     personne = _personne(request, pk)
-    form = RoleForm(request.POST, boutiques=boutiques_gerees(request.user), role_max=_role_max(request))
+    form = RoleForm(request.POST, boutiques=boutiques_avec_role(request.user, Role.GERANT), role_max=_role_max(request))
     if not form.is_valid():
         return render(request, "web/personne_detail.html", _contexte(request, personne, form_role=form), status=400)
     boutique, role = form.cleaned_data["boutique"], form.cleaned_data["role"]

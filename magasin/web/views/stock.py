@@ -12,13 +12,13 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from magasin.boutiques.acces import boutiques_visibles, nom_auteur
+from magasin.boutiques.acces import boutiques_avec_role, boutiques_visibles, nom_auteur
 from magasin.boutiques.models import Role
 from magasin.core.erreurs import ErreurMetier
 from magasin.stock.models import TypeMouvement
 from magasin.stock.selectors import articles_de_boutiques, mouvements_de_boutiques
 from magasin.stock.services import stock_ajuster, stock_entree, stock_sortie
-from magasin.web.acces import boutiques_avec_role, boutiques_filtrees
+from magasin.web.acces import boutiques_filtrees
 from magasin.web.filtres import Filtres, paginer
 from magasin.web.forms import EntreeForm, InventaireForm, SortieForm
 

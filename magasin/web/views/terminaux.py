@@ -16,9 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from magasin.boutiques.acces import boutiques_visibles, exiger_role
+from magasin.boutiques.acces import boutiques_avec_role, boutiques_visibles, exiger_role
 from magasin.boutiques.models import Boutique, Role, Terminal
-from magasin.boutiques.selectors import boutiques_gerees
 from magasin.boutiques.services import (
     terminal_creer,
     terminal_deplacer,
@@ -28,8 +27,8 @@ from magasin.boutiques.services import (
 )
 from magasin.core.erreurs import ErreurMetier
 from magasin.ventes.selectors import terminaux_etat
-from magasin.web.acces import boutiques_avec_role, boutiques_filtrees
-from magasin.web.forms_gestion import TerminalCreationForm, TerminalDeplacementForm
+from magasin.web.acces import boutiques_filtrees
+from magasin.web.forms import TerminalCreationForm, TerminalDeplacementForm
 
 CLE_JETON = "magasin_jeton_a_afficher"
 
@@ -37,6 +36,7 @@ CLE_JETON = "magasin_jeton_a_afficher"
 @login_required
 def terminaux(request: HttpRequest) -> HttpResponse:
     boutiques, choisie = boutiques_filtrees(request)
+    gerees = list(boutiques_avec_role(request.user, Role.GERANT))
     return render(
         request,
         "web/terminaux.html",
@@ -44,8 +44,8 @@ def terminaux(request: HttpRequest) -> HttpResponse:
             "etats": terminaux_etat(boutiques=boutiques),
             "boutiques": boutiques_visibles(request.user),
             "choisie": choisie,
-            "gerees": set(boutiques_avec_role(request.user, Role.GERANT).values_list("pk", flat=True)),
-            "destinations": list(boutiques_gerees(request.user)),
+            "gerees": {b.pk for b in gerees},
+            "destinations": gerees,
         },
     )
 
@@ -57,7 +57,7 @@ def _jeton_a_afficher(request: HttpRequest, terminal: Terminal, jeton: str) -> H
 
 @login_required
 def terminal_nouveau(request: HttpRequest) -> HttpResponse:
-    form = TerminalCreationForm(request.POST or None, boutiques=boutiques_gerees(request.user))
+    form = TerminalCreationForm(request.POST or None, boutiques=boutiques_avec_role(request.user, Role.GERANT))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -119,7 +119,7 @@ def _terminal_gere_ou_404(request: HttpRequest, pk: int) -> Terminal:
 @require_POST
 def terminal_deplacement(request: HttpRequest, pk: int) -> HttpResponse:
     terminal = _terminal_gere_ou_404(request, pk)
-    form = TerminalDeplacementForm(request.POST, boutiques=boutiques_gerees(request.user))
+    form = TerminalDeplacementForm(request.POST, boutiques=boutiques_avec_role(request.user, Role.GERANT))
     if not form.is_valid():
         # Only the shops the user manages are valid choices: another shop's id is refused here.
         messages.error(request, "Choisissez une boutique que vous gérez.")

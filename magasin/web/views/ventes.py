@@ -18,8 +18,8 @@ from magasin.core.erreurs import ErreurMetier
 from magasin.stock.selectors import mouvements_de_boutique
 from magasin.ventes.facture_pdf import facture_pdf
 from magasin.ventes.models import ModePaiement, StatutVente, Vente
-from magasin.ventes.selectors import ventes_de_boutiques, ventes_detaillees
-from magasin.ventes.services import quantites_retournees, vente_annuler, vente_retourner
+from magasin.ventes.selectors import quantites_retournees, ventes_de_boutiques, ventes_detaillees
+from magasin.ventes.services import vente_annuler, vente_retourner
 from magasin.web.acces import boutiques_filtrees
 from magasin.web.exports import ventes_csv, ventes_xlsx
 from magasin.web.filtres import Filtres, paginer

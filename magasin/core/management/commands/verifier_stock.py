@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from magasin.core.diagnostics import RapportStock, diagnostic_stock
-from magasin.core.management.sortie import STATUT_PROBLEME, boutique_par_code, en_json
+from magasin.core.management.sortie import STATUT_PROBLEME, CommandeAvecAide, boutique_par_code, en_json
 from magasin.stock.models import Article
 from magasin.stock.services import stock_corriger_derive
 
@@ -29,15 +29,8 @@ Code de sortie 1 si une dérive ou une rupture non compensée est trouvée, 0 si
 """
 
 
-class Command(BaseCommand):
+class Command(CommandeAvecAide):
     help = AIDE
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
-        from argparse import RawDescriptionHelpFormatter
-
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--boutique", help="Code de la boutique à vérifier.")

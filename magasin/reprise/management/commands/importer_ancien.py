@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from magasin.core.management.sortie import en_json
+from magasin.core.management.sortie import CommandeAvecAide, en_json
 from magasin.reprise.services import TAILLE_LOT, Rapport, importer_ancien
 
 AIDE = """\
@@ -26,15 +26,8 @@ pu être importé (fichier illisible, aucun modèle connu, base déjà occupée 
 """
 
 
-class Command(BaseCommand):
+class Command(CommandeAvecAide):
     help = AIDE
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
-        from argparse import RawDescriptionHelpFormatter
-
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("fichier", help="L'export JSON de l'ancien système (dumpdata).")
