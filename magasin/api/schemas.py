@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, WithJsonSchema
 
 from magasin.core.erreurs import DESCRIPTION
 from magasin.stock.models import TypeMouvement
-from magasin.ventes.entrees import LIBELLE_MAX, LIGNES_MAX, MODES_CONNUS, QUANTITE_MAX
+from magasin.ventes.entrees import BOOLEENS_FAUX, BOOLEENS_VRAI, LIBELLE_MAX, LIGNES_MAX, MODES_CONNUS, QUANTITE_MAX
 from magasin.ventes.models import ModePaiement, StatutVente
 
 
@@ -222,8 +222,6 @@ ENTIER_MAX = 2**63 - 1
 # the end of year 9999 (what pydantic reads).
 HORODATAGE_MIN = 946_684_800
 HORODATAGE_MAX_EXCLU = 253_402_300_800_000
-BOOLEENS_VRAI = ("true", "1", "oui", "yes", "vrai", "o", "y")
-BOOLEENS_FAUX = ("false", "0", "non", "no", "faux", "n")
 
 
 def _sans_casse(mot: str) -> str:

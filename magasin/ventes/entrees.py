@@ -135,8 +135,9 @@ def _uuid(valeur: Any) -> Any:
     return texte.lower() if isinstance(texte, str) else texte
 
 
-_VRAI = {"true", "1", "oui", "yes", "vrai", "o", "y"}
-_FAUX = {"false", "0", "non", "no", "faux", "n"}
+# The words read as `paye` (lower case, trimmed); the API's schema lists the same.
+BOOLEENS_VRAI = ("true", "1", "oui", "yes", "vrai", "o", "y")
+BOOLEENS_FAUX = ("false", "0", "non", "no", "faux", "n")
 
 
 def _paye(valeur: Any) -> Any:
@@ -147,8 +148,8 @@ def _paye(valeur: Any) -> Any:
         return valeur
     if isinstance(valeur, int | float) and valeur in (0, 1):
         return bool(valeur)
-    if isinstance(valeur, str) and valeur.strip().lower() in _VRAI | _FAUX:
-        return valeur.strip().lower() in _VRAI
+    if isinstance(valeur, str) and valeur.strip().lower() in BOOLEENS_VRAI + BOOLEENS_FAUX:
+        return valeur.strip().lower() in BOOLEENS_VRAI
     raise _erreur("booleen_invalide", "true ou false est attendu")
 
 

@@ -16,10 +16,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from magasin.api.schemas import BOOLEENS_FAUX, BOOLEENS_VRAI
 from magasin.core.erreurs import CodeErreur
 from magasin.stock.models import TypeMouvement
-from magasin.ventes.entrees import CHAMPS_LIGNE, CHAMPS_VENTE, MODES_CONNUS, lire_vente
+from magasin.ventes.entrees import BOOLEENS_FAUX, BOOLEENS_VRAI, CHAMPS_LIGNE, CHAMPS_VENTE, MODES_CONNUS, lire_vente
 from magasin.ventes.models import ModePaiement, StatutVente
 
 SYNC = "/api/v2/simple/ventes/sync"
