@@ -204,7 +204,9 @@ def test_le_lecteur_et_le_schema_sont_d_accord_sur_des_ventes_generees(document,
     vues = {"acceptees": 0, "refusees": 0}
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=60, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    # 150 examples: at 60, one full-suite run judged only 13 sales refused (what hypothesis draws
+    # depends on what ran before it in the process); 150 gives about 160, far above the floor.
+    @settings(max_examples=150, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def essai(case):  # type: ignore[no-untyped-def]
         ventes = _ventes(case.body)
         if not isinstance(ventes, list):
