@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3.11
 DEV := DEBUG=1
 
-.PHONY: install install-dev run test lint serve bench clean
+.PHONY: install install-dev run test lint serve bench clean cluster cluster-stop
 
 .tools/bin/uv:
 	python3.11 -m venv .tools
@@ -47,8 +47,19 @@ serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) -m gunicorn -c python:magasin.core.gunicorn_conf magasin.wsgi:application
 
+## cluster: hot standby on 127.0.0.1:5433 and PgBouncer on 127.0.0.1:6432 beside the local
+## PostgreSQL 15 (idempotent; docs/DEPLOIEMENT.md, "Le chemin du cluster"); cluster-stop stops both
+cluster:
+	bash scripts/cluster.sh start
+
+cluster-stop:
+	bash scripts/cluster.sh stop
+
+## bench: the performance report (docs/PERFORMANCE.md); ARGS="--avant REVISION" measures that code too, side by side
 bench: install-dev
-	$(PY) -m bench.rapport
+	$(PY) -m bench.rapport $(ARGS)
+	@if (exec 3<>/dev/tcp/127.0.0.1/5433) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/6432) 2>/dev/null; \
+	then $(PY) -m bench.replique; else echo "bench.replique skipped: no standby/PgBouncer (make cluster)"; fi
 
 clean:
 	rm -rf .venv .tools var/*.sqlite3* staticfiles

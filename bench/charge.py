@@ -21,6 +21,7 @@ from bench.commun import TerminalBench, centile, vente_aleatoire
 
 CHEMIN_MAGASIN = "/api/v2/simple/ventes/sync"
 CHEMIN_BASELINE = "/bench/baseline/ventes/sync"
+CHEMIN_PLANCHER = "/bench/plancher/ventes/sync"
 
 
 class ClientHTTP:

@@ -2,16 +2,23 @@
 
 Benchmarks run as their own process: `preparer_django()` points Django at the benchmark
 database (BENCH_DATABASE_URL, default PostgreSQL `magasin_bench` on 127.0.0.1) before setup.
+
+Another source tree (`bench.rapport --avant`): the processes that serve or prepare it run in a
+directory of links (`dossier_d_execution`) where `magasin` and the rest are that tree's and
+`bench` is this one's, so that the same benchmark measures both trees.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import math
 import os
 import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -24,6 +31,50 @@ PYTHON = sys.executable
 URL_DEFAUT = "postgres://postgres@127.0.0.1:5432/magasin_bench"
 PORT_DEFAUT = 8310
 STOCK_INITIAL = 1_000_000_000  # never runs out during a benchmark: no refusal skews a figure
+
+# The floor's table (bench.plancher): a bench-only table, no foreign key (see bench.plancher).
+TABLE_PLANCHER = "bench_plancher"
+DDL_PLANCHER = {
+    "postgresql": (
+        f"CREATE TABLE IF NOT EXISTS {TABLE_PLANCHER} (id bigserial PRIMARY KEY, terminal_id bigint NOT NULL, "
+        "ventes integer NOT NULL, corps text NOT NULL, recu_le timestamp with time zone NOT NULL)"
+    ),
+    "mysql": (
+        f"CREATE TABLE IF NOT EXISTS {TABLE_PLANCHER} (id bigint AUTO_INCREMENT PRIMARY KEY, "
+        "terminal_id bigint NOT NULL, ventes integer NOT NULL, corps longtext NOT NULL, "
+        "recu_le datetime(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+    ),
+    "sqlite": (
+        f"CREATE TABLE IF NOT EXISTS {TABLE_PLANCHER} (id integer PRIMARY KEY AUTOINCREMENT, "
+        "terminal_id bigint NOT NULL, ventes integer NOT NULL, corps text NOT NULL, recu_le datetime NOT NULL)"
+    ),
+}
+
+
+def dossier_d_execution(sources: Path | None = None, *, liens: Path | None = None) -> Path:
+    """Where a process measuring the code of `sources` runs (`python -m ...`, cwd first on the
+    path): this tree itself, or a directory of links to every entry of `sources` but `bench`,
+    which links to this tree's. Settings resolve their own path (BASE_DIR), so templates,
+    static files and migrations are those of `sources`."""
+    if sources is None:
+        # This process's own: where it imports `magasin` from (a directory of links already,
+        # when this process prepares another tree for `bench.arbre`).
+        spec = importlib.util.find_spec("magasin")
+        return Path(spec.origin).absolute().parent.parent if spec and spec.origin else RACINE
+    if sources.resolve() == RACINE:
+        return RACINE
+    sources = sources.resolve()
+    cle = hashlib.sha1(str(sources).encode()).hexdigest()[:10]
+    dossier = (liens or Path(tempfile.gettempdir())) / f"magasin-bench-{sources.name}-{cle}"
+    dossier.mkdir(exist_ok=True)
+    cibles = {e.name: e for e in sources.iterdir() if e.name not in {"bench", ".git", ".venv", "var"}}
+    cibles["bench"] = RACINE / "bench"
+    for nom, cible in cibles.items():
+        lien = dossier / nom
+        if not lien.is_symlink():
+            lien.symlink_to(cible)
+    (dossier / "var").mkdir(exist_ok=True)
+    return dossier
 
 
 def env_serveur(url_base: str, **extra: str) -> dict[str, str]:
@@ -39,6 +90,7 @@ def env_serveur(url_base: str, **extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="bench.reglages",
     )
     env.pop("MAGASIN_TEST_DB_NAME", None)
+    env.pop("PYTHONPATH", None)  # the working directory decides which tree is imported
     env.update(extra)
     return env
 
@@ -76,16 +128,62 @@ def base_existante() -> str:
     return url
 
 
-def creer_base(url: str, *, neuve: bool = True) -> None:
-    """Create the benchmark database if it does not exist (`neuve`: drop it first), then
-    migrate it."""
+def creer_base(url: str, *, neuve: bool = True, sources: Path | None = None) -> None:
+    """Create the benchmark database if it does not exist (`neuve`: drop it first), migrate it
+    with the migrations of `sources` (default: this tree), and add the floor's table."""
     creer_base_vide(url, neuve=neuve)
     subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=RACINE,
+        [PYTHON, "-m", "django", "migrate", "--noinput", "-v0"],
+        cwd=dossier_d_execution(sources),
         env=env_serveur(url),
         check=True,
     )
+    executer_sql(url, DDL_PLANCHER[moteur(url)])
+
+
+def moteur(url: str) -> str:
+    """'postgresql', 'mysql' or 'sqlite', as Django's `connection.vendor` says it."""
+    import dj_database_url
+
+    return str(dj_database_url.parse(url)["ENGINE"]).rsplit(".", 1)[1].replace("sqlite3", "sqlite")
+
+
+def executer_sql(url: str, requete: str, parametres: list[Any] | None = None) -> None:
+    """Run one statement on the database of `url` and commit, outside Django (for a tree whose
+    models this process does not import). `%s` placeholders, on the three backends."""
+    import dj_database_url
+
+    vendeur = moteur(url)
+    if vendeur == "postgresql":
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as cx:
+            cx.execute(requete, parametres)  # type: ignore[arg-type]
+    elif vendeur == "mysql":
+        cx = connexion_mysql(url)
+        try:
+            cx.cursor().execute(requete, parametres)
+            cx.commit()
+        finally:
+            cx.close()
+    else:
+        import sqlite3
+
+        fichier = sqlite3.connect(str(dj_database_url.parse(url)["NAME"]))
+        try:
+            fichier.execute(requete.replace("%s", "?"), parametres or [])
+            fichier.commit()
+        finally:
+            fichier.close()
+
+
+def url_voisine(url: str, suffixe: str) -> str:
+    """The URL of a second benchmark database beside `url` (`magasin_bench` -> `magasin_bench_avant`)."""
+    base, _, nom = url.rpartition("/")
+    if moteur(url) == "sqlite":
+        chemin = Path(nom)
+        return f"{base}/{chemin.stem}_{suffixe}{chemin.suffix}"
+    return f"{base}/{nom}_{suffixe}"
 
 
 def creer_base_vide(url: str, *, neuve: bool) -> None:
@@ -250,7 +348,8 @@ def vente_aleatoire(rng: random.Random, terminal: TerminalBench, numero: str, *,
 
 
 class Serveur:
-    """A gunicorn subprocess on 127.0.0.1 serving bench.wsgi (Magasin + the baseline view)."""
+    """A gunicorn subprocess on 127.0.0.1 serving bench.wsgi (Magasin + the baseline and floor
+    views), with the code of `sources` (default: this tree)."""
 
     def __init__(
         self,
@@ -260,6 +359,7 @@ class Serveur:
         workers: int | None = None,
         threads: int = 1,
         wsgi: str = "bench.wsgi:application",
+        sources: Path | None = None,
     ) -> None:
         if not 8300 <= port <= 8399:
             raise ValueError("benchmark servers use ports 8300-8399 only")
@@ -268,6 +368,7 @@ class Serveur:
         self.workers = workers or int(os.environ.get("BENCH_WORKERS", "4"))
         self.threads = threads
         self.wsgi = wsgi
+        self.sources = sources
         self.processus: subprocess.Popen[bytes] | None = None
 
     @property
@@ -293,8 +394,11 @@ class Serveur:
         ]
         if self.threads > 1:
             commande += ["--threads", str(self.threads)]
-        self.processus = subprocess.Popen(commande, cwd=RACINE, env=env_serveur(self.url_base))
-        limite = time.monotonic() + 30
+        self.processus = subprocess.Popen(
+            commande, cwd=dossier_d_execution(self.sources), env=env_serveur(self.url_base)
+        )
+        # Generous: on a machine shared with other runs, workers may take long to import Django.
+        limite = time.monotonic() + 90
         while time.monotonic() < limite:
             if self.processus.poll() is not None:
                 raise RuntimeError("gunicorn exited at start")
@@ -307,7 +411,7 @@ class Serveur:
                     return self
                 time.sleep(0.2)
         self.arreter()
-        raise RuntimeError("gunicorn did not answer in 30 s")
+        raise RuntimeError("gunicorn did not answer in 90 s")
 
     def arreter(self) -> None:
         if self.processus is not None and self.processus.poll() is None:
@@ -329,8 +433,13 @@ class Serveur:
 # --- Statistics --------------------------------------------------------------------------
 
 
-def analyser() -> None:
-    """Refresh the planner's statistics (a fresh benchmark database has none yet)."""
+def analyser(url: str | None = None) -> None:
+    """Refresh the planner's statistics (a fresh benchmark database has none yet), of Django's
+    database or of the one `url` names."""
+    if url is not None:
+        if moteur(url) == "postgresql":
+            executer_sql(url, "ANALYZE")
+        return
     from django.db import connection
 
     if connection.vendor == "postgresql":

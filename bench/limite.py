@@ -5,6 +5,7 @@ constraints as a Magasin sync: per sale one `ventes_vente` row, three `ventes_li
 and three `stock_mouvementstock` rows, plus the new stock of every touched article. Nothing is
 decided (no duplicate check, no stock check): it is the floor no server can go below.
 Also used to bulk-load the million ledger rows of the read benchmark (`charger_registre`).
+Rows are built from the models (`Gabarit`): a column the models add is filled with its default.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,15 +21,73 @@ import psycopg
 
 from bench.commun import base_existante, peupler
 
-COLONNES_VENTE = (
-    "id, boutique_id, terminal_id, numero_facture, uuid, origine, montant_total, mode_paiement, "
-    "paye, date_vente, date_synchro, statut, empreinte, client_nom, client_telephone, "
-    "motif_annulation"
+
+class Gabarit:
+    """COPY rows of one model's table: every concrete column, the model's own defaults where a
+    row gives no value (as the ORM would write them), so that a column added to the model is
+    filled without a change here. Django must be set up on the tree whose tables are written."""
+
+    def __init__(self, modele: Any, *, avec_id: bool = False) -> None:
+        from django.db import connection
+
+        instance = modele()
+        # Without the id, the column's default (its sequence) numbers the rows.
+        self.champs = [f for f in modele._meta.concrete_fields if avec_id or not f.primary_key]
+        self.table = modele._meta.db_table
+        self.colonnes = ", ".join(connection.ops.quote_name(f.column) for f in self.champs)
+        self.defauts = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in self.champs]
+        self.positions = {f.attname: i for i, f in enumerate(self.champs)}
+
+    @property
+    def copie(self) -> str:
+        return f"COPY {self.table} ({self.colonnes}) FROM STDIN"
+
+    def rangee(self, *noms: str) -> Callable[..., list[Any]]:
+        """A function of the values of `noms`, in that order, returning a whole row."""
+        positions = [self.positions[n] for n in noms]
+        defauts = self.defauts
+
+        def ligne(*valeurs: Any) -> list[Any]:
+            rangee = defauts.copy()
+            for p, v in zip(positions, valeurs, strict=True):
+                rangee[p] = v
+            return rangee
+
+        return ligne
+
+
+def gabarits() -> tuple[Gabarit, Gabarit, Gabarit]:
+    from magasin.stock.models import MouvementStock
+    from magasin.ventes.models import LigneVente, Vente
+
+    return Gabarit(Vente, avec_id=True), Gabarit(LigneVente), Gabarit(MouvementStock)
+
+
+VENTE = (
+    "id",
+    "boutique_id",
+    "terminal_id",
+    "numero_facture",
+    "uuid",
+    "montant_total",
+    "mode_paiement",
+    "paye",
+    "date_vente",
+    "date_synchro",
+    "statut",
 )
-COLONNES_LIGNE = "vente_id, article_id, boutique_id, quantite, prix_unitaire, total_ligne"
-COLONNES_MOUVEMENT = (
-    "article_id, boutique_id, type_mouvement, quantite, stock_avant, stock_apres, "
-    "reference_document, utilisateur, commentaire, date_mouvement"
+LIGNE = ("vente_id", "article_id", "boutique_id", "quantite", "prix_unitaire", "total_ligne")
+MOUVEMENT = (
+    "article_id",
+    "boutique_id",
+    "type_mouvement",
+    "quantite",
+    "stock_avant",
+    "stock_apres",
+    "reference_document",
+    "utilisateur",
+    "commentaire",
+    "date_mouvement",
 )
 
 
@@ -49,6 +109,8 @@ def copier_ventes(
     rng = random.Random(3)
     maintenant = datetime.now(UTC)
     prefixe = f"LIM{time.time_ns() % 10**9}"
+    g_vente, g_ligne, g_mouvement = gabarits()
+    vente, ligne, mouvement = g_vente.rangee(*VENTE), g_ligne.rangee(*LIGNE), g_mouvement.rangee(*MOUVEMENT)
     with psycopg.connect(_conninfo(url)) as cx:
         stocks: dict[Any, Any] = dict(
             cx.execute(  # type: ignore[arg-type]
@@ -60,9 +122,9 @@ def copier_ventes(
         with cx.transaction():
             premier = _reserver_ids(cx, "ventes_vente", ventes)
             with cx.cursor() as cur:
-                lignes: list[tuple[Any, ...]] = []
-                mouvements: list[tuple[Any, ...]] = []
-                with cur.copy(f"COPY ventes_vente ({COLONNES_VENTE}) FROM STDIN") as copie:
+                lignes: list[list[Any]] = []
+                mouvements: list[list[Any]] = []
+                with cur.copy(g_vente.copie) as copie:
                     for i in range(ventes):
                         vid = premier + i
                         numero = f"{prefixe}-{i:07d}"
@@ -71,11 +133,11 @@ def copier_ventes(
                             q = rng.randint(1, 3)
                             total_ligne = float(prix) * q
                             total += total_ligne
-                            lignes.append((vid, article_id, boutique_id, q, prix, total_ligne))
+                            lignes.append(ligne(vid, article_id, boutique_id, q, prix, f"{total_ligne:.2f}"))
                             avant = stocks[article_id]
                             stocks[article_id] = avant - q
                             mouvements.append(
-                                (
+                                mouvement(
                                     article_id,
                                     boutique_id,
                                     "VENTE",
@@ -89,29 +151,24 @@ def copier_ventes(
                                 )
                             )
                         copie.write_row(
-                            (
+                            vente(
                                 vid,
                                 boutique_id,
                                 terminal_id,
                                 numero,
                                 numero,
-                                "TERMINAL",
                                 f"{total:.2f}",
                                 "CASH",
                                 True,
                                 maintenant,
                                 maintenant,
                                 "VALIDEE",
-                                "",
-                                "",
-                                "",
-                                "",
                             )
                         )
-                with cur.copy(f"COPY ventes_lignevente ({COLONNES_LIGNE}) FROM STDIN") as copie:
-                    for ligne in lignes:
-                        copie.write_row(ligne)
-                with cur.copy(f"COPY stock_mouvementstock ({COLONNES_MOUVEMENT}) FROM STDIN") as copie:
+                with cur.copy(g_ligne.copie) as copie:
+                    for rangee in lignes:
+                        copie.write_row(rangee)
+                with cur.copy(g_mouvement.copie) as copie:
                     for m in mouvements:
                         copie.write_row(m)
                 cur.execute(
@@ -130,13 +187,15 @@ def charger_registre(url: str, *, boutique_id: int, articles: list[int], mouveme
     rng = random.Random(5)
     debut_histoire = datetime.now(UTC) - timedelta(days=365)
     pas = timedelta(days=365) / max(mouvements, 1)
+    g_vente, g_ligne, g_mouvement = gabarits()
+    vente, ligne, mouvement = g_vente.rangee(*VENTE), g_ligne.rangee(*LIGNE), g_mouvement.rangee(*MOUVEMENT)
     debut = time.perf_counter()
     with psycopg.connect(_conninfo(url)) as cx, cx.transaction():
         stocks: dict[Any, Any] = dict(
             cx.execute("SELECT id, quantite_stock FROM stock_article WHERE boutique_id = %s", [boutique_id]).fetchall()
         )
         with cx.cursor() as cur:
-            with cur.copy(f"COPY stock_mouvementstock ({COLONNES_MOUVEMENT}) FROM STDIN") as c:
+            with cur.copy(g_mouvement.copie) as c:
                 for i in range(mouvements):
                     article_id = articles[i % len(articles)]
                     avant = stocks[article_id]
@@ -146,7 +205,7 @@ def charger_registre(url: str, *, boutique_id: int, articles: list[int], mouveme
                         q, type_ = -rng.randint(1, 3), "VENTE"
                     stocks[article_id] = avant + q
                     c.write_row(
-                        (
+                        mouvement(
                             article_id,
                             boutique_id,
                             type_,
@@ -162,35 +221,30 @@ def charger_registre(url: str, *, boutique_id: int, articles: list[int], mouveme
             premier = _reserver_ids(cx, "ventes_vente", ventes)
             pas_v = timedelta(days=365) / max(ventes, 1)
             lignes = []
-            with cur.copy(f"COPY ventes_vente ({COLONNES_VENTE}) FROM STDIN") as c:
+            with cur.copy(g_vente.copie) as c:
                 for i in range(ventes):
                     moment = debut_histoire + pas_v * i
                     numero = f"H-{i:07d}"
                     for article_id in rng.sample(articles, 3):
-                        lignes.append((premier + i, article_id, boutique_id, 1, "1000.00", "1000.00"))
+                        lignes.append(ligne(premier + i, article_id, boutique_id, 1, "1000.00", "1000.00"))
                     c.write_row(
-                        (
+                        vente(
                             premier + i,
                             boutique_id,
                             None,
                             numero,
                             None,
-                            "TERMINAL",
                             "3000.00",
                             "CASH",
                             True,
                             moment,
                             moment,
                             "VALIDEE",
-                            "",
-                            "",
-                            "",
-                            "",
                         )
                     )
-            with cur.copy(f"COPY ventes_lignevente ({COLONNES_LIGNE}) FROM STDIN") as c:
-                for ligne in lignes:
-                    c.write_row(ligne)
+            with cur.copy(g_ligne.copie) as c:
+                for rangee in lignes:
+                    c.write_row(rangee)
             cur.execute(
                 "UPDATE stock_article SET quantite_stock = v.q FROM unnest(%s::bigint[], "
                 "%s::integer[]) AS v(id, q) WHERE stock_article.id = v.id",

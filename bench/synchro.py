@@ -1,7 +1,10 @@
-"""Sync throughput through HTTP: `python -m bench.synchro [--baseline] [--duree S]`.
+"""Sync throughput through HTTP: `python -m bench.synchro [--baseline] [--plancher] [--duree S]`.
 
-Batches of 1, 50 and 500 sales (3 lines each) from 1, 8 and 32 concurrent terminals (two
-terminals per shop), against gunicorn on PostgreSQL. Prints sales/s and p50/p95/p99 per request.
+Batches of 1, 5, 50 and 500 sales (3 lines each) from 1, 8 and 32 concurrent terminals (two
+terminals per shop), against gunicorn. Prints sales/s and p50/p95/p99 per request. The systems:
+`magasin` (the API's sync), `plancher` (the stack's floor, bench.plancher), `baseline` (the
+seed-style loop, bench.baseline), and `avant` (Magasin's sync served from another source tree,
+`bench.rapport --avant`).
 """
 
 from __future__ import annotations
@@ -10,11 +13,17 @@ import argparse
 import math
 from typing import Any
 
-from bench.charge import CHEMIN_BASELINE, CHEMIN_MAGASIN, jouer, lots_prepares
+from bench.charge import CHEMIN_BASELINE, CHEMIN_MAGASIN, CHEMIN_PLANCHER, jouer, lots_prepares
 from bench.commun import Serveur, TerminalBench, analyser, creer_base, peupler, preparer_django, url_bench
 
-TAILLES = (1, 50, 500)
+TAILLES = (1, 5, 50, 500)
 CONCURRENCES = (1, 8, 32)
+CHEMINS = {
+    "magasin": CHEMIN_MAGASIN,
+    "avant": CHEMIN_MAGASIN,
+    "plancher": CHEMIN_PLANCHER,
+    "baseline": CHEMIN_BASELINE,
+}
 
 
 def mesurer(
@@ -29,13 +38,15 @@ def mesurer(
     graine: int = 1,
     tour: int = 0,
     echauffer: bool = True,
+    url: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per (batch size, terminals) for `systeme` ('magasin' or 'baseline').
+    """One row per (batch size, terminals) for `systeme` (a key of CHEMINS).
 
     `tour` numbers a repeated measurement on the same database: its sales get their own
     invoice numbers, so that no batch is a resend of an earlier round's. `echauffer=False`
-    skips the warm-up, for a server this system has already warmed."""
-    chemin = CHEMIN_MAGASIN if systeme == "magasin" else CHEMIN_BASELINE
+    skips the warm-up, for a server this system has already warmed. `url`: the database the
+    server writes, when it is not this process's Django database (another source tree)."""
+    chemin = CHEMINS[systeme]
     suffixe = f"-t{tour}" if tour else ""
     lignes = []
     if echauffer:
@@ -70,7 +81,7 @@ def mesurer(
             actifs = terminaux[:n]
             # This machine's PostgreSQL runs without autovacuum: refresh the planner's
             # statistics as it would, outside the clock (the shops grow from one run to the next).
-            analyser()
+            analyser(url)
             nombre_lots = max(2, math.ceil(plafond_ventes / (n * taille)))
             lots = [
                 lots_prepares(
@@ -117,8 +128,9 @@ def preparer(url: str, *, neuve: bool = True, terminaux: int = 32) -> list[Termi
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", action="store_true", help="also measure the seed-style baseline")
+    parser.add_argument("--plancher", action="store_true", help="also measure the stack's floor")
     parser.add_argument("--duree", type=float, default=6.0, help="seconds per configuration")
-    parser.add_argument("--tailles", default="1,50,500")
+    parser.add_argument("--tailles", default="1,5,50,500")
     parser.add_argument("--terminaux", default="1,8,32")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--port", type=int, default=8311)
@@ -129,7 +141,8 @@ def main() -> None:
     concurrences = tuple(int(x) for x in args.terminaux.split(","))
     terminaux = preparer(url, terminaux=max(concurrences))
     with Serveur(url, port=args.port, workers=args.workers) as serveur:
-        for systeme in ("magasin", "baseline") if args.baseline else ("magasin",):
+        systemes = ["magasin"] + ["plancher"] * args.plancher + ["baseline"] * args.baseline
+        for systeme in systemes:
             mesurer(
                 port=serveur.port,
                 terminaux=terminaux,
@@ -137,7 +150,7 @@ def main() -> None:
                 tailles=tailles,
                 concurrences=concurrences,
                 duree_s=args.duree,
-                plafond_ventes=20_000 if systeme == "magasin" else 2_000,
+                plafond_ventes=2_000 if systeme == "baseline" else 20_000,
             )
 
 

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "magasin.stock",
     "magasin.ventes",
     "magasin.reprise",
+    # The till: exchange rates, payments, receivables, cash movements and closings (issue 21).
+    "magasin.caisse",
+    # Above the domains: diagnostics and the commands that span them (demo, verifier_*, ...).
+    "magasin.exploitation",
     "magasin.api",
     "magasin.web",
 ]
@@ -63,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it times the whole request and tags every log line with the request id.
     "magasin.core.middleware.JournalRequetes",
+    # Counts refused calls of known but unusable terminals (inactive, no shop): sees the final status.
+    "magasin.api.middleware.TentativesTerminauxRefusees",
     # gzip of the API's JSON answers (never the back-office's pages: see its docstring). Outside
     # every middleware that writes a body, so it compresses what is finally sent.
     "magasin.api.middleware.CompressionApi",
@@ -76,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After a user's write, their next pages read the primary (magasin.core.routage).
+    "magasin.core.routage.LectureDeSesEcritures",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # /api/ only: 404/405 built outside an endpoint answered in the API's JSON error shape.
     "magasin.api.middleware.ErreursHttpEnJSON",
@@ -125,14 +133,52 @@ elif _moteur == "django.db.backends.postgresql":
     # in Python nor parsed again (nor planned again in the sync batch: core.db.plans_generiques).
     # Measured under load at 50 x 32: 9.7 -> 7.9 ms of PostgreSQL CPU per 50-sale request
     # (docs/PERFORMANCE.md, seventh pass). Behind PgBouncer in transaction mode before 1.21,
-    # named prepared statements break: DATABASE_PREPARED_STATEMENTS=0.
+    # named prepared statements break: they are off there by default (below).
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"]["server_side_binding"] = True
-    _db["OPTIONS"]["prepare_threshold"] = 5 if _env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+    # PgBouncer in transaction pooling (port 6432, or DATABASE_PGBOUNCER=1) hands each transaction
+    # to any server connection: 1.18 keeps neither a named prepared statement nor a WITH HOLD
+    # cursor (QuerySet.iterator()) from one transaction to the next. Both are off by default there.
+    DATABASE_PGBOUNCER = _env_bool("DATABASE_PGBOUNCER", str(_db.get("PORT")) == "6432")
+    if DATABASE_PGBOUNCER and _env_bool("DATABASE_PREPARED_STATEMENTS", False):
+        raise ImproperlyConfigured(
+            "DATABASE_PREPARED_STATEMENTS=1 behind PgBouncer (DATABASE_URL on port 6432 or "
+            "DATABASE_PGBOUNCER=1): PgBouncer before 1.21 in transaction pooling loses prepared "
+            "statements between transactions. Remove DATABASE_PREPARED_STATEMENTS, or, with "
+            "PgBouncer 1.21+ and max_prepared_statements set, say DATABASE_PGBOUNCER=0."
+        )
+    _db["OPTIONS"]["prepare_threshold"] = (
+        5 if _env_bool("DATABASE_PREPARED_STATEMENTS", not DATABASE_PGBOUNCER) else None
+    )
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_PGBOUNCER
 if os.environ.get("MAGASIN_TEST_DB_NAME"):
     # Lets several test runs share one database server without clobbering each other.
     _db.setdefault("TEST", {})["NAME"] = os.environ["MAGASIN_TEST_DB_NAME"]
 DATABASES = {"default": _db}
+# A streaming replica for the back-office's heavy reads (magasin.core.routage): only the views
+# marked @lecture_replique read it, outside transactions, never right after the user's own write,
+# never when it lags past MAGASIN_REPLIQUE_RETARD_MAX_S or does not answer (then: the primary).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if _moteur != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL (streaming replication) for DATABASE_URL")
+    _replique = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=_db["CONN_MAX_AGE"])
+    # Through a PgBouncer of its own (port 6432 or DATABASE_REPLICA_PGBOUNCER=1): as above.
+    _replique_pgbouncer = _env_bool("DATABASE_REPLICA_PGBOUNCER", str(_replique.get("PORT")) == "6432")
+    _replique["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": None if _replique_pgbouncer else 5,
+        # A replica that does not answer must cost a page little: then it is left for a while.
+        "connect_timeout": 2,
+    }
+    _replique["DISABLE_SERVER_SIDE_CURSORS"] = _replique_pgbouncer
+    # Tests: the replica's copy of the test database (the standby replicates its creation).
+    _replique["TEST"] = {"MIRROR": "default"}
+    DATABASES["replique"] = _replique
+DATABASE_ROUTERS = ["magasin.core.routage.RouteurReplique"]
+MAGASIN_REPLIQUE_RETARD_MAX_S = float(os.environ.get("MAGASIN_REPLIQUE_RETARD_MAX_S", "5"))
+# After a user's POST, that user's pages read the primary this long (read-your-writes).
+MAGASIN_REPLIQUE_FRAICHEUR_S = float(os.environ.get("MAGASIN_REPLIQUE_FRAICHEUR_S", "15"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds the authentication failure counters (magasin.core.limitation), which every

@@ -2,6 +2,8 @@
 
 SQLite always runs. PostgreSQL and MariaDB/MySQL run when they answer; otherwise they are
 skipped loudly, and MAGASIN_REQUIRE_BACKENDS=postgres,mysql turns a skip into a failure.
+The "pgbouncer" pass (after `make cluster`) runs a subset through PgBouncer on 6432 with the
+standby on 5433 as DATABASE_REPLICA_URL; required, it needs both.
 Extra arguments are passed to pytest. Browser tests run once, in the SQLite pass.
 """
 
@@ -28,7 +30,25 @@ BACKENDS = {
         5432,
     ),
     "mysql": (os.environ.get("MAGASIN_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/magasin"), 3306),
+    # PostgreSQL through PgBouncer (transaction pooling) with the streaming standby as replica:
+    # `make cluster`. A subset: the terminals' API, the ledger, invoicing and the back-office.
+    "pgbouncer": (
+        os.environ.get("MAGASIN_TEST_PGBOUNCER_URL", "postgres://postgres@127.0.0.1:6432/magasin"),
+        6432,
+    ),
 }
+REPLIQUE_URL = os.environ.get("MAGASIN_TEST_REPLICA_URL", "postgres://postgres@127.0.0.1:5433/magasin")
+PORT_REPLIQUE = 5433
+SOUS_ENSEMBLE_PGBOUNCER = [
+    "magasin/api",
+    "magasin/stock",
+    "magasin/ventes",
+    "magasin/web",
+    "magasin/core/tests/test_routage.py",
+    # The schema's conformance says nothing of the connection pool: once, in the other passes.
+    "--ignore=magasin/api/tests/test_schemathesis.py",
+    "--ignore=magasin/api/tests/test_openapi.py",
+]
 
 
 def repond(port: int) -> bool:
@@ -144,7 +164,7 @@ def audit_dependances() -> tuple[bool, str]:
 
 def main(args: list[str]) -> int:
     exiges = {b.strip() for b in os.environ.get("MAGASIN_REQUIRE_BACKENDS", "").split(",") if b.strip()}
-    choisis = [b.strip() for b in os.environ.get("MAGASIN_BACKENDS", "sqlite,postgres,mysql").split(",")]
+    choisis = [b.strip() for b in os.environ.get("MAGASIN_BACKENDS", "sqlite,postgres,mysql,pgbouncer").split(",")]
     VAR.mkdir(exist_ok=True)
     print("\n=== pip-audit (uv.lock)", flush=True)
     debut = time.monotonic()
@@ -162,10 +182,21 @@ def main(args: list[str]) -> int:
             sautes.append(nom)
             print(f"\n!!! {nom}: mysqlclient is not installed (needs libmariadb-dev) — SKIPPED", flush=True)
             continue
+        if nom == "pgbouncer" and not repond(PORT_REPLIQUE):
+            sautes.append(nom)
+            print(f"\n!!! {nom}: no standby on 127.0.0.1:{PORT_REPLIQUE} (make cluster) — SKIPPED", flush=True)
+            continue
         env = dict(os.environ)
         env.pop("DATABASE_URL", None)
+        env.pop("DATABASE_REPLICA_URL", None)
         if url:
             env["DATABASE_URL"] = url
+        sous_ensemble: list[str] = []
+        if nom == "pgbouncer":
+            env["DATABASE_REPLICA_URL"] = REPLIQUE_URL
+            # Only the subset, unless paths were given (then those, as in the other passes).
+            if not any(not a.startswith("-") and Path(RACINE, a.split("::")[0]).exists() for a in args):
+                sous_ensemble = SOUS_ENSEMBLE_PGBOUNCER
         env["MAGASIN_BACKEND_SOUS_TEST"] = nom
         rapport = VAR / f"pytest-{nom}.xml"
         rapport.unlink(missing_ok=True)
@@ -179,6 +210,7 @@ def main(args: list[str]) -> int:
             f"--junitxml={rapport}",
             *marque,
             *args,
+            *sous_ensemble,
         ]
         print(f"\n=== {nom}: {' '.join(commande[2:])}", flush=True)
         debut = time.monotonic()

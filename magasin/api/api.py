@@ -10,7 +10,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -44,8 +43,8 @@ from magasin.api.schemas import (
     corps_synchro,
 )
 from magasin.boutiques.services import terminal_marquer_synchro
-from magasin.core.dates import DateHorsLimites, DateIllisible, moment_lire
 from magasin.core.erreurs import DESCRIPTION, CodeErreur, ErreurMetier
+from magasin.core.filtres import Filtres
 from magasin.core.validation import nombre_json
 from magasin.stock.models import TypeMouvement
 from magasin.stock.selectors import articles_de_boutique, mouvements_de_boutique
@@ -215,61 +214,6 @@ def _verifier_enveloppe(donnees: dict[str, Any], terminal: Any) -> None:
         raise ErreurMetier(CodeErreur.BOUTIQUE_MISMATCH, "device_serial ne correspond pas au terminal authentifié.")
 
 
-def _date(valeur: str | None, nom: str, *, fin: bool = False) -> datetime | None:
-    """A bound of a period: a bare date is the whole local day (`fin`: up to its last instant)."""
-    if valeur is None or valeur == "":
-        return None
-    try:
-        return moment_lire(valeur, fin=fin)
-    except DateHorsLimites:
-        raise ErreurMetier(
-            CodeErreur.INVALID_DATE, f"Date hors limites pour « {nom} » : {valeur!r}.", champ=nom
-        ) from None
-    except DateIllisible:
-        raise ErreurMetier(
-            CodeErreur.INVALID_DATE, f"Date illisible pour « {nom} » : {valeur!r} (ISO 8601 attendu).", champ=nom
-        ) from None
-
-
-def _limite(valeur: str | None, defaut: int = 100, maximum: int = 500) -> int:
-    if valeur is None or valeur == "":
-        return defaut
-    try:
-        nombre = int(valeur)
-    except ValueError:
-        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "limit doit être un entier.", champ="limit") from None
-    if nombre < 1:
-        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, "limit doit être positif.", champ="limit")
-    return min(nombre, maximum)
-
-
-def _entier(valeur: str | None, nom: str) -> int | None:
-    if valeur is None or valeur == "":
-        return None
-    try:
-        nombre = int(valeur)
-    except ValueError:
-        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"{nom} doit être un entier.", champ=nom) from None
-    if not 0 < nombre < 2**63:
-        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"{nom} hors limites.", champ=nom)
-    return nombre
-
-
-def _texte(valeur: str | None, nom: str) -> str | None:
-    if valeur is not None and any(ord(c) < 32 for c in valeur):
-        # PostgreSQL refuses NUL in a query; no control character is in any stored number.
-        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"{nom} contient un caractère de contrôle.", champ=nom)
-    return valeur
-
-
-def _choix(valeur: str | None, nom: str, choix: list[str]) -> str | None:
-    if valeur is None or valeur == "":
-        return None
-    if valeur not in choix:
-        raise ErreurMetier(CodeErreur.INVALID_PAYLOAD, f"{nom} doit valoir l'un de : {', '.join(choix)}.", champ=nom)
-    return valeur
-
-
 # --- Endpoints ----------------------------------------------------------------------------------
 
 # The body is read by `_lire_envoi`, not by ninja: its schema is magasin.api.schemas's.
@@ -338,7 +282,9 @@ def articles(request: HttpRequest, modifie_depuis: ParamMoment = None) -> HttpRe
     """Le catalogue du terminal ; `modifie_depuis` donne le delta depuis la dernière synchro
     (réutilisez `heure_serveur` de la réponse précédente)."""
     terminal = terminal_de_requete(request)
-    depuis = _date(modifie_depuis, "modifie_depuis")
+    f = Filtres({"modifie_depuis": modifie_depuis})
+    depuis = f.date("modifie_depuis")
+    f.exiger_valides()
     heure_serveur = timezone.now()  # taken before the read, so the next delta misses nothing
     boutique = terminal.boutique
     assert boutique is not None
@@ -367,14 +313,25 @@ def mouvements_stock(
     terminal = terminal_de_requete(request)
     boutique = terminal.boutique
     assert boutique is not None
+    f = Filtres(
+        {
+            "article_id": article_id,
+            "type_mouvement": type_mouvement,
+            "date_debut": date_debut,
+            "date_fin": date_fin,
+            "limit": limit,
+        }
+    )
     qs = mouvements_de_boutique(
         boutique=boutique,
-        article_id=_entier(article_id, "article_id"),
-        type_mouvement=_choix(type_mouvement, "type_mouvement", list(TypeMouvement.values)),
-        date_debut=_date(date_debut, "date_debut"),
-        date_fin=_date(date_fin, "date_fin", fin=True),
+        article_id=f.entier("article_id"),
+        type_mouvement=f.choix("type_mouvement", TypeMouvement.values),
+        date_debut=f.date("date_debut"),
+        date_fin=f.date("date_fin", fin=True),
     )
-    donnees = [rendu.mouvement_json(m) for m in qs[: _limite(limit)]]
+    limite = f.limite()
+    f.exiger_valides()
+    donnees = [rendu.mouvement_json(m) for m in qs[:limite]]
     return repondre(
         {
             "success": True,
@@ -400,15 +357,28 @@ def ventes(
     terminal = terminal_de_requete(request)
     boutique = terminal.boutique
     assert boutique is not None
+    f = Filtres(
+        {
+            "numero_facture": numero_facture,
+            "date_debut": date_debut,
+            "date_fin": date_fin,
+            "mode_paiement": mode_paiement,
+            "statut": statut,
+            "limit": limit,
+        }
+    )
     qs = ventes_de_boutiques(
         boutiques=[boutique],
-        numero_facture=_texte(numero_facture, "numero_facture"),
-        date_debut=_date(date_debut, "date_debut"),
-        date_fin=_date(date_fin, "date_fin", fin=True),
-        mode_paiement=_choix(mode_paiement, "mode_paiement", list(ModePaiement.values)),
-        statut=_choix(statut, "statut", list(StatutVente.values)),
+        # Any length: the schema promises no bound (an over-long number simply matches nothing).
+        numero_facture=f.texte("numero_facture", longueur_max=None),
+        date_debut=f.date("date_debut"),
+        date_fin=f.date("date_fin", fin=True),
+        mode_paiement=f.choix("mode_paiement", ModePaiement.values),
+        statut=f.choix("statut", StatutVente.values),
     )
-    donnees = [rendu.vente_json(v, lignes) for v, lignes in ventes_avec_lignes(qs, limite=_limite(limit))]
+    limite = f.limite()
+    f.exiger_valides()
+    donnees = [rendu.vente_json(v, lignes) for v, lignes in ventes_avec_lignes(qs, limite=limite)]
     return repondre(
         {
             "success": True,

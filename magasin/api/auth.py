@@ -28,22 +28,13 @@ from magasin.boutiques.models import Terminal
 from magasin.boutiques.services import terminal_authentifier, terminal_marquer_synchro
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.limitation import Limite, adresse_client, blocage_restant, echec_compter
+from magasin.core.terminaux import serie_de_requete
 
-ENTETES_SERIE = ("X-Device-Serial", "Device-Serial", "Serial-Number")
 FENETRE_ECHECS_S = 300
 # 20 failures in 5 minutes: a terminal retrying every 15 s with a stale token is told to wait.
 LIMITE_SERIE = Limite(espace="terminal-serie", maximum=20, fenetre_s=FENETRE_ECHECS_S)
 LIMITE_ADRESSE = Limite(espace="terminal-adresse", maximum=20, fenetre_s=FENETRE_ECHECS_S)
 ECHECS_COMPTES = (CodeErreur.TOKEN_INVALIDE, CodeErreur.TERMINAL_NOT_FOUND)
-
-
-def _serie(request: HttpRequest) -> str | None:
-    for entete in ENTETES_SERIE:
-        valeur = request.headers.get(entete)
-        if valeur:
-            # No serial holds NUL, and PostgreSQL refuses it in a query: make it match nothing.
-            return valeur.replace("\x00", "\ufffd")
-    return None
 
 
 def _jeton(request: HttpRequest) -> str | None:
@@ -57,8 +48,8 @@ def _echec(request: HttpRequest, serie: str | None, erreur: ErreurMetier) -> Err
     """The error to answer for a failed authentication: 429 once its serial or address is
     blocked, otherwise the failure itself, counted."""
     compteurs = [(LIMITE_ADRESSE, adresse_client(request))]
-    if serie and serie.strip():
-        compteurs.append((LIMITE_SERIE, serie.strip()[:100]))  # as terminal_authentifier reads it
+    if serie is not None:
+        compteurs.append((LIMITE_SERIE, serie))
     restant = max(blocage_restant(limite, cle) for limite, cle in compteurs)
     if restant:
         # Not counted again: a blocked client hammering on adds no write, and its window ends.
@@ -91,7 +82,7 @@ def terminal_de_requete(request: HttpRequest, *, marquer: bool = True) -> Termin
     `marquer=False` leaves the update to the caller (the sync writes it in its own transaction,
     which saves a commit per batch).
     """
-    serie = _serie(request)
+    serie = serie_de_requete(request)
     try:
         terminal = terminal_authentifier(numero_serie=serie, jeton=_jeton(request))
     except ErreurMetier as erreur:

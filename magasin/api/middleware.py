@@ -3,6 +3,8 @@
 - `ErreursHttpEnJSON`: the answers Django or ninja build by themselves (404 of an unknown path,
   405 of a wrong method) get the API's error shape instead of an HTML page;
   `CommunSansRedirigerLesEnvoisApi` keeps a POST from being redirected instead.
+- `TentativesTerminauxRefusees`: a known terminal refused because it is inactive or has no shop
+  is counted (`boutiques.TentativeTerminalRefusee`, reported by `verifier_ventes`).
 - `CompressionApi`: JSON answers are gzipped for clients that accept it (gzip request bodies
   are read by the sync itself: `magasin.api.corps`).
 
@@ -12,6 +14,7 @@ or a catalogue's bytes (figures in docs/API.md, measured by `python -m bench.com
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,9 +22,15 @@ from django.http.response import HttpResponseBase
 from django.middleware.common import CommonMiddleware
 from django.middleware.gzip import GZipMiddleware
 
+from magasin.boutiques.services import tentative_refusee_noter
 from magasin.core.erreurs import CodeErreur, ErreurMetier
+from magasin.core.terminaux import serie_de_requete
+
+logger = logging.getLogger(__name__)
 
 PREFIXE_API = "/api/"
+# Refusals by which a known but unusable terminal (inactive, no shop) is answered.
+STATUTS_REFUS_TERMINAL = {400, 401, 404}
 
 
 def _en_json(erreur: ErreurMetier) -> JsonResponse:
@@ -67,6 +76,31 @@ class CommunSansRedirigerLesEnvoisApi(CommonMiddleware):
         if request.path.startswith(PREFIXE_API) and request.method not in ("GET", "HEAD"):
             return False
         return bool(super().should_redirect_with_slash(request))
+
+
+class TentativesTerminauxRefusees:
+    """A refused API call (400, 401, 404) from no authenticated terminal but naming a serial:
+    `tentative_refusee_noter` counts it when that serial is a known terminal that is inactive
+    or has no shop. Outermost but the access log, so it sees the status finally sent."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        reponse = self.get_response(request)
+        if (
+            reponse.status_code in STATUTS_REFUS_TERMINAL
+            and request.path.startswith(PREFIXE_API)
+            and getattr(request, "magasin_terminal", None) is None
+        ):
+            serie = serie_de_requete(request)
+            if serie is not None:
+                try:
+                    tentative_refusee_noter(numero_serie=serie)
+                except Exception:
+                    # Diagnostics must never turn an answer into a 500.
+                    logger.exception("tentative de terminal non notée")
+        return reponse
 
 
 # --- Answers ---------------------------------------------------------------------------------

@@ -126,6 +126,8 @@ def article_json(a: dict[str, Any]) -> dict[str, Any]:
         "seuil_alerte": a["seuil_alerte"],
         "est_actif": a["est_actif"],
         "date_modification": a["date_modification"].isoformat(),
+        # Added after the app shipped: a field its reader ignores; null for an article without one.
+        "categorie": a["categorie__nom"],
     }
 
 

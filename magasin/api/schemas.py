@@ -112,6 +112,10 @@ class ArticleSortie(BaseModel):
     seuil_alerte: int
     est_actif: bool
     date_modification: str
+    categorie: str | None = Field(
+        description="Nom de la catégorie de l'article dans la boutique, null s'il n'en a pas "
+        "(champ ajouté : les terminaux qui ne le lisent pas l'ignorent)."
+    )
 
 
 class ReponseArticles(BaseModel):

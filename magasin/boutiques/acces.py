@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from magasin.boutiques.models import RANG_ROLE, Boutique, Membre, Role
 from magasin.core.erreurs import CodeErreur, ErreurMetier
@@ -73,3 +74,14 @@ def nom_auteur(utilisateur: Utilisateur | None, defaut: str = "système") -> str
     if utilisateur is None or not utilisateur.is_authenticated:
         return defaut
     return utilisateur.get_username()
+
+
+def filtre_boutiques(boutiques: Iterable[Boutique] | QuerySet[Boutique], champ: str = "boutique_id") -> Q:
+    """`champ` in these shops, with their ids read first (one small query): `= id` for one
+    shop, `IN (ids)` for several. Left as a subquery (`IN (SELECT DISTINCT ... membre ...)`),
+    PostgreSQL cannot walk the (boutique, date) indexes in order and sorts a year of rows
+    (1.1 M ledger rows: 1.4 s for a page of 25)."""
+    ids = list(boutiques.values_list("pk", flat=True)) if isinstance(boutiques, QuerySet) else [b.pk for b in boutiques]
+    if len(ids) == 1:
+        return Q(**{champ: ids[0]})
+    return Q(**{f"{champ}__in": ids})

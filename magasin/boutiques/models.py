@@ -92,6 +92,38 @@ class ChampInconnu(models.Model):
         return f"{self.terminal_id} {self.chemin}"
 
 
+class MotifRefusTerminal(models.TextChoices):
+    INACTIF = "INACTIF", "Terminal désactivé"
+    SANS_BOUTIQUE = "SANS_BOUTIQUE", "Terminal sans boutique"
+
+
+class TentativeTerminalRefusee(models.Model):
+    """A known terminal that keeps calling the API although it cannot sync (inactive, no shop).
+
+    One row per (terminal, motif), bumped on each refused call: bounded by the number of
+    terminals, whatever an attacker sends. Written by `services.tentative_refusee_noter`, read by
+    `verifier_ventes`. It moved here from the core app with its rows (migrations boutiques 0003–0004).
+    """
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+")
+    # The terminal's shop when it called (NULL for a terminal without shop).
+    boutique = models.ForeignKey(Boutique, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    motif = models.CharField(max_length=20, choices=MotifRefusTerminal.choices)
+    nombre = models.PositiveIntegerField(default=1)
+    premiere_tentative = models.DateTimeField()
+    derniere_tentative = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "tentative de terminal refusée"
+        verbose_name_plural = "tentatives de terminaux refusées"
+        constraints = [
+            models.UniqueConstraint(fields=["terminal", "motif"], name="tentative_terminal_motif"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.terminal_id} {self.motif} ×{self.nombre}"
+
+
 class Role(models.TextChoices):
     CAISSIER = "CAISSIER", "Caissier"
     GERANT = "GERANT", "Gérant"

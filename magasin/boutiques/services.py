@@ -12,12 +12,22 @@ from typing import Any
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from magasin.boutiques.acces import Utilisateur, exiger_role, role_de
-from magasin.boutiques.models import RANG_ROLE, Boutique, ChampInconnu, Membre, Role, Terminal
-from magasin.core import sql
+from magasin.boutiques.models import (
+    RANG_ROLE,
+    Boutique,
+    ChampInconnu,
+    Membre,
+    MotifRefusTerminal,
+    Role,
+    TentativeTerminalRefusee,
+    Terminal,
+)
+from magasin.core.db import verrouiller
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 
 PREFIXE_JETON = "mgs_"
@@ -118,29 +128,9 @@ def jeton_valide(terminal: Terminal, jeton: str | None) -> bool:
     return hmac.compare_digest(_hacher(jeton), terminal.jeton_hash)
 
 
-_CHAMPS_TERMINAL = tuple(f.name for f in Terminal._meta.concrete_fields)
-_CHAMPS_BOUTIQUE = tuple(f.name for f in Boutique._meta.concrete_fields)
-
-
 def _terminal_actif(numero_serie: str) -> Terminal | None:
     """The active terminal with this serial, its shop loaded with it (None if it has none)."""
-    # Every API request runs this: plain SQL, one join (see magasin.core.sql).
-    t, b = sql.table(Terminal), sql.table(Boutique)
-    trouves = sql.instances_par_ligne(
-        f"SELECT {sql.colonnes(Terminal, _CHAMPS_TERMINAL, qualifiees=True)}, "
-        f"{sql.colonnes(Boutique, _CHAMPS_BOUTIQUE, qualifiees=True)} "
-        f"FROM {t} LEFT JOIN {b} ON {b}.{sql.colonne(Boutique, 'id')} = {t}.{sql.colonne(Terminal, 'boutique')} "
-        f"WHERE {t}.{sql.colonne(Terminal, 'numero_serie')} = %s AND {t}.{sql.colonne(Terminal, 'est_actif')} = %s",
-        [numero_serie, True],
-        (Terminal, _CHAMPS_TERMINAL),
-        (Boutique, _CHAMPS_BOUTIQUE),
-    )
-    if not trouves:
-        return None
-    terminal, boutique = trouves[0]
-    assert isinstance(terminal, Terminal)
-    terminal._state.fields_cache["boutique"] = boutique
-    return terminal
+    return Terminal.objects.select_related("boutique").filter(numero_serie=numero_serie, est_actif=True).first()
 
 
 def terminal_authentifier(*, numero_serie: str | None, jeton: str | None) -> Terminal:
@@ -162,17 +152,7 @@ def terminal_authentifier(*, numero_serie: str | None, jeton: str | None) -> Ter
 
 def boutique_verrouiller(boutique_id: int) -> Boutique:
     """The shop row, locked until the end of the transaction: the first lock of every writer."""
-    # Once per batch: plain SQL, values converted per backend (see magasin.core.sql).
-    boutiques = sql.instances(
-        Boutique,
-        f"SELECT {sql.colonnes(Boutique, _CHAMPS_BOUTIQUE)} FROM {sql.table(Boutique)} "
-        f"WHERE {sql.colonne(Boutique, 'id')} = %s{sql.pour_mise_a_jour()}",
-        [boutique_id],
-        champs=_CHAMPS_BOUTIQUE,
-    )
-    if not boutiques:
-        raise Boutique.DoesNotExist(f"Boutique {boutique_id}")
-    return boutiques[0]
+    return verrouiller(Boutique.objects.filter(pk=boutique_id)).get()
 
 
 def terminal_marquer_synchro(
@@ -334,3 +314,40 @@ def utilisateur_desactiver(*, acteur: Utilisateur, utilisateur: AbstractBaseUser
     _exiger_autorite(acteur, utilisateur)
     utilisateur.is_active = actif
     utilisateur.save(update_fields=["is_active"])  # type: ignore[misc]
+
+
+def tentative_refusee_noter(*, numero_serie: str) -> TentativeTerminalRefusee | None:
+    """Count a refused API call by a known terminal that is inactive or has no shop.
+
+    Unknown serials and healthy terminals write nothing (a wrong token is not this report's
+    business), so the table stays bounded by the number of terminals.
+    """
+    terminal = (
+        Terminal.objects.filter(numero_serie=numero_serie.strip()[:100]).only("pk", "est_actif", "boutique_id").first()
+    )
+    if terminal is None:
+        return None
+    if not terminal.est_actif:
+        motif = MotifRefusTerminal.INACTIF
+    elif terminal.boutique_id is None:
+        motif = MotifRefusTerminal.SANS_BOUTIQUE
+    else:
+        return None
+    maintenant = timezone.now()
+    cle = {"terminal_id": terminal.pk, "motif": motif}
+    if TentativeTerminalRefusee.objects.filter(**cle).update(
+        nombre=F("nombre") + 1, derniere_tentative=maintenant, boutique_id=terminal.boutique_id
+    ):
+        return TentativeTerminalRefusee.objects.filter(**cle).first()
+    try:
+        with transaction.atomic():
+            return TentativeTerminalRefusee.objects.create(
+                **cle,
+                boutique_id=terminal.boutique_id,
+                premiere_tentative=maintenant,
+                derniere_tentative=maintenant,
+            )
+    except IntegrityError:
+        # Two calls raced to create the row: the other one won, count this call on it.
+        TentativeTerminalRefusee.objects.filter(**cle).update(nombre=F("nombre") + 1, derniere_tentative=maintenant)
+        return TentativeTerminalRefusee.objects.filter(**cle).first()

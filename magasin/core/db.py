@@ -6,14 +6,15 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, migrations, models, transaction
 
 logger = logging.getLogger("magasin.db")
 
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M", bound=models.Model)
 
 # PostgreSQL: deadlock_detected, serialization_failure. MySQL/MariaDB: deadlock, lock wait timeout.
 _SQLSTATES_REESSAYABLES = {"40P01", "40001"}
@@ -62,6 +63,19 @@ def exiger_transaction() -> None:
         raise RuntimeError("must be called inside transaction.atomic()")
 
 
+def verrouiller(requete: models.QuerySet[M]) -> models.QuerySet[M]:
+    """The rows of `requete` locked for update until the end of the transaction.
+
+    PostgreSQL: `FOR NO KEY UPDATE`, which does not block the `FOR KEY SHARE` that a foreign-key
+    check takes on the parent row: a sale line inserted elsewhere for this shop or article
+    does not wait for us. MariaDB/MySQL: `FOR UPDATE` (it has no weaker mode; its foreign-key
+    checks take shared locks that wait either way). SQLite: no clause, the IMMEDIATE
+    transaction already holds the database's write lock.
+    """
+    exiger_transaction()
+    return requete.select_for_update(no_key=connection.features.has_select_for_no_key_update)
+
+
 def plans_generiques() -> None:
     """For the rest of this transaction, PostgreSQL plans each statement once for any parameter
     values (`plan_cache_mode = force_generic_plan`); other backends have no such choice.
@@ -76,3 +90,33 @@ def plans_generiques() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as curseur:
             curseur.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+
+
+def cle_etrangere_composite(
+    nom: str, table: str, colonnes: tuple[str, ...], table_cible: str, colonnes_cible: tuple[str, ...]
+) -> migrations.RunPython:
+    """A migration operation adding a composite foreign key on PostgreSQL and MariaDB/MySQL.
+
+    Django declares only single-column foreign keys; a composite one such as
+    (boutique_id, article_id) -> article (boutique_id, id) makes a row of one shop pointing at
+    another shop's parent impossible. SQLite is left out (adding a constraint there means
+    rebuilding the table, and Django would drop it at its next rebuild): its single-column keys
+    still hold, and the services check the shop.
+    """
+    cols, cibles = ", ".join(colonnes), ", ".join(colonnes_cible)
+
+    def ajouter(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor in ("postgresql", "mysql"):
+            schema_editor.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {nom} FOREIGN KEY ({cols}) REFERENCES {table_cible} ({cibles})"
+            )
+
+    def retirer(apps: Any, schema_editor: Any) -> None:
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql":
+            schema_editor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {nom}")
+        elif vendor == "mysql":
+            schema_editor.execute(f"ALTER TABLE {table} DROP FOREIGN KEY {nom}")
+
+    # Not atomic: MariaDB cannot run DDL inside a transaction.
+    return migrations.RunPython(ajouter, retirer, atomic=False)

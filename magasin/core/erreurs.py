@@ -48,6 +48,13 @@ class CodeErreur(StrEnum):
     INVENTAIRE_CLOS = "INVENTAIRE_CLOS"
     ACCES_REFUSE = "ACCES_REFUSE"
     BOUTIQUE_INACTIVE = "BOUTIQUE_INACTIVE"
+    CODE_ARTICLE_PRIS = "CODE_ARTICLE_PRIS"
+    # The till (issue 21)
+    TAUX_ABSENT = "TAUX_ABSENT"
+    PAIEMENT_INVALIDE = "PAIEMENT_INVALIDE"
+    CLOTURE_PERIMEE = "CLOTURE_PERIMEE"
+    TRANSFERT_INVALIDE = "TRANSFERT_INVALIDE"
+    TRANSFERT_DEJA_RECU = "TRANSFERT_DEJA_RECU"
 
 
 STATUT_HTTP: dict[CodeErreur, int] = {
@@ -85,6 +92,12 @@ STATUT_HTTP: dict[CodeErreur, int] = {
     CodeErreur.INVENTAIRE_CLOS: 409,
     CodeErreur.ACCES_REFUSE: 403,
     CodeErreur.BOUTIQUE_INACTIVE: 400,
+    CodeErreur.CODE_ARTICLE_PRIS: 409,
+    CodeErreur.TAUX_ABSENT: 409,
+    CodeErreur.PAIEMENT_INVALIDE: 400,
+    CodeErreur.CLOTURE_PERIMEE: 409,
+    CodeErreur.TRANSFERT_INVALIDE: 400,
+    CodeErreur.TRANSFERT_DEJA_RECU: 409,
 }
 
 # One line per code, in French: the API docs list these.
@@ -123,6 +136,12 @@ DESCRIPTION: dict[CodeErreur, str] = {
     CodeErreur.INVENTAIRE_CLOS: "Cet inventaire est déjà confirmé ou abandonné.",
     CodeErreur.ACCES_REFUSE: "Votre rôle ne permet pas cette action.",
     CodeErreur.BOUTIQUE_INACTIVE: "Boutique inactive.",
+    CodeErreur.CODE_ARTICLE_PRIS: "Un article de cette boutique porte déjà ce code.",
+    CodeErreur.TAUX_ABSENT: "Aucun taux USD→CDF fixé pour ce jour ni avant.",
+    CodeErreur.PAIEMENT_INVALIDE: "Paiement incohérent (montant, devise, monnaie ou solde).",
+    CodeErreur.CLOTURE_PERIMEE: "Une clôture plus récente existe pour cette caisse et ce jour.",
+    CodeErreur.TRANSFERT_INVALIDE: "Transfert impossible (même boutique, article absent de la destination...).",
+    CodeErreur.TRANSFERT_DEJA_RECU: "Ce transfert a déjà été reçu.",
 }
 
 

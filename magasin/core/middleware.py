@@ -15,17 +15,12 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from magasin.api.auth import ENTETES_SERIE
 from magasin.core.journal import id_requete
-from magasin.core.services import tentative_refusee_noter
 
 logger = logging.getLogger("magasin.requetes")
 
 # An incoming id (from a proxy or a terminal) is kept only if it cannot forge a log line.
 _ID_ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
-_PREFIXE_API = "/api/"
-# Refusals by which a known but unusable terminal (inactive, no shop) is answered.
-_STATUTS_REFUS_TERMINAL = {400, 401, 404}
 
 
 def _id_de(request: HttpRequest) -> str:
@@ -33,14 +28,6 @@ def _id_de(request: HttpRequest) -> str:
     if _ID_ACCEPTABLE.match(entrant):
         return entrant
     return uuid.uuid4().hex
-
-
-def _serie(request: HttpRequest) -> str | None:
-    for entete in ENTETES_SERIE:
-        valeur = request.headers.get(entete)
-        if valeur and valeur.strip():
-            return valeur.strip()[:100]
-    return None
 
 
 class JournalRequetes:
@@ -57,25 +44,10 @@ class JournalRequetes:
             response = self.get_response(request)
             statut = response.status_code
             response["X-Request-ID"] = rid
-            self._noter_refus_terminal(request, statut)
             return response
         finally:
             self._journaliser(request, statut, (time.perf_counter() - debut) * 1000)
             id_requete.reset(jeton_contexte)
-
-    def _noter_refus_terminal(self, request: HttpRequest, statut: int) -> None:
-        if statut not in _STATUTS_REFUS_TERMINAL or not request.path.startswith(_PREFIXE_API):
-            return
-        if getattr(request, "magasin_terminal", None) is not None:
-            return
-        serie = _serie(request)
-        if serie is None:
-            return
-        try:
-            tentative_refusee_noter(numero_serie=serie)
-        except Exception:
-            # Diagnostics must never turn an answer into a 500.
-            logger.exception("tentative de terminal non notée")
 
     def _journaliser(self, request: HttpRequest, statut: int, duree_ms: float) -> None:
         terminal = getattr(request, "magasin_terminal", None)

@@ -6,6 +6,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 
+from magasin.core.routage import etat_replique, replique_configuree
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
@@ -22,4 +24,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "base_indisponible"}, status=503)
     if en_retard:
         return JsonResponse({"status": "migrations_en_attente"}, status=503)
+    if replique_configuree():
+        # A lagging or absent replica leaves the server ready: its reads go to the primary.
+        return JsonResponse({"status": "ok", "replique": etat_replique().en_json()})
     return JsonResponse({"status": "ok"})

@@ -43,9 +43,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from magasin.boutiques.models import Boutique, Terminal
 from magasin.reprise.lecture import ErreurLecture, lire_elements
 from magasin.reprise.models import ImportAncien, MouvementAncien, RejetImport, StatutImport
-from magasin.stock.insertion import construire
 from magasin.stock.models import Article, TypeMouvement
 from magasin.stock.services import registre_ouvrir
+from magasin.ventes.agregats import agregats_mettre_a_jour
 from magasin.ventes.entrees import VenteEntree
 from magasin.ventes.models import LigneVente, ModePaiement, OrigineVente, SequenceFacture, StatutVente, Vente
 
@@ -732,7 +732,7 @@ def _ecrire_articles(
                     reference_document=REFERENCE_OUVERTURE,
                     commentaire=f"Stock d'ouverture repris de l'ancien système : {stock}.",
                 )
-            registre.ecrire(avec_ids=False)
+            registre.ecrire()
         etat.ecrire_rejets()
     compte.importes += len(nouveaux)
     for article, _ in nouveaux:
@@ -894,8 +894,10 @@ def _ecrire_ventes(etat: Etat, lot: list[dict[str, Any]], formats: dict[int, re.
         }
         if "mode_paiement_libelle" in _CHAMPS_VENTE:
             valeurs["mode_paiement_libelle"] = v.valeurs["libelle"][:40]
-        nouvelles.append(construire(Vente, valeurs))
+        nouvelles.append(Vente(**valeurs))
     _inserer(Vente, nouvelles)
+    # Past days: their summaries, if any were made before this import, go back to live sums.
+    agregats_mettre_a_jour(nouvelles)
     compte.importes += len(nouvelles)
     _oublier_rejets("vente", [v.pk for v in nouvelles])
 
@@ -1039,17 +1041,15 @@ def _lire_ligne(etat: Etat, element: dict[str, Any], boutique_de_vente: dict[int
         if total is not None
         else (prix * quantite).quantize(Decimal("0.01"))
     )
-    return construire(
-        LigneVente,
-        {
-            "id": pk,
-            "vente_id": vente_id,
-            "article_id": article_id,
-            "boutique_id": boutique_id,
-            "quantite": quantite,
-            "prix_unitaire": prix,
-            "total_ligne": total_ligne,
-        },
+    assert vente_id is not None and article_id is not None  # both found above
+    return LigneVente(
+        id=pk,
+        vente_id=vente_id,
+        article_id=article_id,
+        boutique_id=boutique_id,
+        quantite=quantite,
+        prix_unitaire=prix,
+        total_ligne=total_ligne,
     )
 
 

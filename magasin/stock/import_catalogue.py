@@ -7,6 +7,8 @@ ledger services: new articles through `article_creer` (opening stock as a moveme
 
 Columns (header row, case and accents ignored): code (required), nom, prix_vente, stock,
 seuil_alerte, code_barres, actif, categorie. For a new article, nom and prix_vente are required.
+A price is in whole francs, as in the article form (`magasin.stock.prix`): "1500" or "1 500,00",
+never "1500,50" (refused on its line, not rounded), unless it is the article's current price.
 An empty cell leaves the field as it is (a category is never removed by an import). A category
 name is looked up in the shop (case ignored) and created there if new.
 
@@ -34,11 +36,12 @@ from typing import IO, Any
 
 from django.db import transaction
 
-from magasin.boutiques.acces import Utilisateur, exiger_role, nom_auteur
+from magasin.boutiques.acces import Utilisateur, exiger_role
 from magasin.boutiques.models import Boutique, Role
 from magasin.boutiques.services import boutique_verrouiller
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.stock.models import CATEGORIE_NOM_MAX, Article, Categorie
+from magasin.stock.prix import PrixRefuse, prix_vente_verifier
 from magasin.stock.services import article_creer, article_modifier, categorie_obtenir, stock_ajuster
 
 LIGNES_MAX = 5000
@@ -319,12 +322,16 @@ def _valider(ligne: LigneCatalogue, article: Article | None) -> LigneApercu:
         apercu.erreurs.append("Nom manquant pour un nouvel article.")
     if v.get("prix_vente"):
         try:
-            prix = _decimal(v["prix_vente"]).quantize(Decimal("0.01"))
-            if prix < 0 or prix >= Decimal("1000000000000"):
-                raise ValueError
-            donnees["prix_vente"] = prix
-        except (InvalidOperation, ValueError):
+            prix = _decimal(v["prix_vente"])
+        except InvalidOperation:
             apercu.erreurs.append(f"Prix illisible : « {v['prix_vente']} ».")
+        else:
+            try:
+                # The article form's rule: whole francs, the article's current price kept as it is.
+                actuel = article.prix_vente if article is not None else None
+                donnees["prix_vente"] = prix_vente_verifier(prix, actuel=actuel)
+            except PrixRefuse as refus:
+                apercu.erreurs.append(f"{refus.message} Lu : « {v['prix_vente']} ».")
     elif article is None:
         apercu.erreurs.append("Prix manquant pour un nouvel article.")
     for champ, libelle in (("stock", "Stock"), ("seuil_alerte", "Seuil d'alerte")):
@@ -411,10 +418,11 @@ def catalogue_previsualiser(*, boutique: Boutique, lignes: list[LigneCatalogue])
     return Apercu(lignes=resultat)
 
 
-def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], utilisateur: Utilisateur | None) -> Apercu:
-    """Apply the rows in one transaction; refuses the whole file if any line is in error."""
-    exiger_role(utilisateur, boutique, Role.GERANT)
-    auteur = nom_auteur(utilisateur)
+def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], acteur: Utilisateur | None) -> Apercu:
+    """Apply the rows in one transaction (a manager's); refuses the whole file if any line is in
+    error. Each row goes through the article services: a code another manager creates meanwhile
+    is refused by `article_creer` (`CODE_ARTICLE_PRIS`), and nothing of the file is written."""
+    exiger_role(acteur, boutique, Role.GERANT)
     with transaction.atomic():
         # Lock order of every writer of a shop: the shop row first.
         boutique_verrouiller(boutique.pk)
@@ -431,7 +439,8 @@ def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], uti
             if "categorie" in d:
                 cle = d["categorie"].casefold()
                 if cle not in categories:
-                    categories[cle] = categorie_obtenir(boutique=boutique, nom=d["categorie"])
+                    # The role is checked above: the category is resolved as a trusted call.
+                    categories[cle] = categorie_obtenir(boutique=boutique, nom=d["categorie"], acteur=None)
                 d["categorie"] = categories[cle] or ""
             if ligne.action == "creer":
                 article_creer(
@@ -439,7 +448,7 @@ def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], uti
                     code=ligne.code,
                     nom=d["nom"],
                     prix_vente=d["prix_vente"],
-                    utilisateur=auteur,
+                    acteur=acteur,
                     stock_initial=d.get("stock", 0),
                     seuil_alerte=d.get("seuil_alerte", 5),
                     code_barres=d.get("code_barres", ""),
@@ -450,6 +459,7 @@ def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], uti
                 article = ligne.article
                 article_modifier(
                     article=article,
+                    acteur=acteur,
                     nom=d.get("nom"),
                     prix_vente=d.get("prix_vente"),
                     seuil_alerte=d.get("seuil_alerte"),
@@ -461,7 +471,7 @@ def catalogue_appliquer(*, boutique: Boutique, lignes: list[LigneCatalogue], uti
                     stock_ajuster(
                         article=article,
                         quantite_comptee=d["stock"],
-                        utilisateur=auteur,
+                        acteur=acteur,
                         motif="Import du catalogue",
                     )
     return apercu

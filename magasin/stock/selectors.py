@@ -5,12 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 
+from magasin.boutiques.acces import filtre_boutiques
 from magasin.boutiques.models import Boutique
-from magasin.stock.models import Article, Categorie, Inventaire, LigneInventaire, MouvementStock
+from magasin.stock.models import (
+    Article,
+    BonReception,
+    Categorie,
+    Fournisseur,
+    Inventaire,
+    LigneInventaire,
+    LigneReception,
+    LigneTransfert,
+    MouvementStock,
+    StatutTransfert,
+    Transfert,
+)
 
 # What a terminal's catalogue reads of each article.
 CHAMPS_ARTICLE_LU = (
@@ -23,6 +37,7 @@ CHAMPS_ARTICLE_LU = (
     "seuil_alerte",
     "est_actif",
     "date_modification",
+    "categorie__nom",  # one LEFT JOIN, no query per article
 )
 
 
@@ -123,6 +138,26 @@ def articles_en_alerte(
     return a_zero, sous_seuil
 
 
+@dataclass(frozen=True)
+class StatistiquesStock:
+    articles_stock_bas: int
+    articles_stock_zero: int
+
+    @property
+    def alerte_stock(self) -> bool:
+        return self.articles_stock_bas > 0 or self.articles_stock_zero > 0
+
+
+def statistiques_stock(*, boutique: Boutique) -> StatistiquesStock:
+    """How many active articles of the shop are at or under their threshold, and at or under
+    zero (every sync answer carries these). One aggregate query."""
+    compte = Article.objects.filter(boutique=boutique, est_actif=True).aggregate(
+        bas=Count("pk", filter=Q(quantite_stock__lte=F("seuil_alerte"))),
+        zero=Count("pk", filter=Q(quantite_stock__lte=0)),
+    )
+    return StatistiquesStock(articles_stock_bas=compte["bas"], articles_stock_zero=compte["zero"])
+
+
 def mouvements_de_boutiques(
     *,
     boutiques: Iterable[Boutique] | QuerySet[Boutique],
@@ -133,7 +168,7 @@ def mouvements_de_boutiques(
     reference_document: str | None = None,
 ) -> QuerySet[MouvementStock]:
     """Ledger rows of some shops, newest first, with the filters the API and the web offer."""
-    qs = MouvementStock.objects.filter(boutique__in=boutiques).select_related("article", "boutique")
+    qs = MouvementStock.objects.filter(filtre_boutiques(boutiques)).select_related("article", "boutique")
     if article_id is not None:
         qs = qs.filter(article_id=article_id)
     if type_mouvement:
@@ -197,3 +232,67 @@ def article_par_code(*, boutique: Boutique, code: str) -> Article | None:
     if not code:
         return None
     return Article.objects.filter(boutique=boutique).filter(Q(code=code) | Q(code_barres=code)).order_by("pk").first()
+
+
+def articles_par_codes(*, boutique: Boutique, codes: Iterable[str]) -> dict[str, Article]:
+    """The shop's articles for each code or barcode among `codes` (a code wins over another
+    article's barcode), in one query. Codes of other shops find nothing."""
+    cherches = {c.strip() for c in codes if c.strip()}
+    if not cherches:
+        return {}
+    trouves = Article.objects.filter(boutique=boutique).filter(Q(code__in=cherches) | Q(code_barres__in=cherches))
+    resultat: dict[str, Article] = {}
+    for article in trouves.order_by("-pk"):
+        if article.code_barres in cherches:
+            resultat[article.code_barres] = article
+    for article in trouves.order_by("pk"):
+        if article.code in cherches:
+            resultat[article.code] = article
+    return resultat
+
+
+# --- Receipts from suppliers and transfers between shops -------------------------------------------
+
+
+def receptions_de_boutiques(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> QuerySet[BonReception]:
+    return BonReception.objects.filter(boutique__in=boutiques).select_related("boutique", "fournisseur", "recu_par")
+
+
+def reception_lignes(*, reception: BonReception) -> QuerySet[LigneReception]:
+    return LigneReception.objects.filter(reception=reception).select_related("article").order_by("pk")
+
+
+def fournisseurs_de_boutiques(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> QuerySet[Fournisseur]:
+    return Fournisseur.objects.filter(boutique__in=boutiques).order_by("nom", "pk")
+
+
+def transferts_de_boutiques(
+    *, boutiques: Iterable[Boutique] | QuerySet[Boutique], statut: str | None = None
+) -> QuerySet[Transfert]:
+    """Transfers sent or received by the shops: a member of either end sees it."""
+    ids = [b.pk for b in boutiques]
+    qs = Transfert.objects.filter(Q(boutique_source_id__in=ids) | Q(boutique_destination_id__in=ids))
+    if statut:
+        qs = qs.filter(statut=statut)
+    return qs.select_related("boutique_source", "boutique_destination", "envoye_par", "recu_par").order_by(
+        "-envoye_le", "-pk"
+    )
+
+
+def transfert_lignes(*, transfert: Transfert) -> QuerySet[LigneTransfert]:
+    return (
+        LigneTransfert.objects.filter(transfert=transfert)
+        .select_related("article_source", "article_destination")
+        .order_by("pk")
+    )
+
+
+def valeur_en_transit(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> Decimal:
+    """Value (at the sources' average cost) of the goods the shops have sent and that are not
+    received yet."""
+    total = LigneTransfert.objects.filter(
+        boutique_source__in=boutiques, transfert__statut=StatutTransfert.EN_TRANSIT
+    ).aggregate(
+        v=Sum(F("quantite_envoyee") * F("cout_unitaire"), output_field=DecimalField(max_digits=30, decimal_places=2))
+    )["v"]
+    return total or Decimal("0.00")

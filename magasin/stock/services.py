@@ -12,17 +12,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from magasin.boutiques.acces import Utilisateur, auteur_connu, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, PolitiqueStock, Role
 from magasin.boutiques.services import boutique_verrouiller
-from magasin.core import sql
-from magasin.core.db import exiger_transaction, reessayer_si_interblocage
+from magasin.core.db import exiger_transaction, reessayer_si_interblocage, verrouiller
 from magasin.core.erreurs import CodeErreur, ErreurMetier
-from magasin.stock.insertion import construire, inserer_en_masse, stocks_ecrire
 from magasin.stock.models import (
     CATEGORIE_NOM_MAX,
     Article,
@@ -33,6 +31,7 @@ from magasin.stock.models import (
     StatutInventaire,
     TypeMouvement,
 )
+from magasin.stock.requetes_sql import stocks_ecrire
 
 
 class RegistreStock:
@@ -99,44 +98,32 @@ class RegistreStock:
         avant = article.quantite_stock
         article.quantite_stock = avant + quantite
         self._touches.add(article_id)
-        mouvement = construire(
-            MouvementStock,
-            {
-                "article_id": article_id,
-                "boutique_id": self.boutique_id,
-                "type_mouvement": type_mouvement,
-                "quantite": quantite,
-                "stock_avant": avant,
-                "stock_apres": article.quantite_stock,
-                "reference_document": reference_document[:100],
-                "utilisateur": (utilisateur or self.utilisateur)[:150],
-                "commentaire": commentaire,
-                "date_mouvement": self.moment,
-            },
-            lies={"article": article, "boutique": self.boutique},
+        mouvement = MouvementStock(
+            article=article,
+            boutique=self.boutique,
+            type_mouvement=type_mouvement,
+            quantite=quantite,
+            stock_avant=avant,
+            stock_apres=article.quantite_stock,
+            reference_document=reference_document[:100],
+            utilisateur=(utilisateur or self.utilisateur)[:150],
+            commentaire=commentaire,
+            date_mouvement=self.moment,
         )
         self._en_attente.append(mouvement)
         return mouvement
 
-    def ecrire(self, *, avec_ids: bool = True) -> list[MouvementStock]:
-        """Write the pending movements and the new stocks: two statements for the whole batch.
-
-        `avec_ids=False` skips reading the new rows' ids back (a sync batch never uses them).
-        """
+    def ecrire(self) -> list[MouvementStock]:
+        """Write the pending movements and the new stocks: two statements for the whole batch
+        (an INSERT of every row, in planning order so that ledger order is id order, and one
+        UPDATE of the touched articles, `requetes_sql.stocks_ecrire`)."""
         exiger_transaction()
         mouvements = self._en_attente
-        inserer_en_masse(mouvements, avec_ids=avec_ids)
+        MouvementStock.objects.bulk_create(mouvements, batch_size=1000)
         stocks_ecrire([self.articles[i] for i in sorted(self._touches)], moment=self.moment)
         self._en_attente = []
         self._touches = set()
         return mouvements
-
-
-# Every field but the two timestamps, which no stock decision reads (they stay deferred on the
-# instances): parsing them was a tenth of a sync batch's Python.
-_CHAMPS_REGISTRE = tuple(
-    f.name for f in Article._meta.concrete_fields if f.name not in ("date_creation", "date_modification")
-)
 
 
 def registre_ouvrir(
@@ -154,17 +141,8 @@ def registre_ouvrir(
     ids = sorted({int(i) for i in article_ids})
     articles: dict[int, Article] = {}
     if ids:
-        # Every batch runs this: plain SQL, values converted per backend (see magasin.core.sql).
-        pk = sql.colonne(Article, "id")
-        parmi, params = sql.dans(pk, ids)
-        lus = sql.instances(
-            Article,
-            f"SELECT {sql.colonnes(Article, _CHAMPS_REGISTRE)} FROM {sql.table(Article)} "
-            f"WHERE {sql.colonne(Article, 'boutique')} = %s AND {parmi} ORDER BY {pk}{sql.pour_mise_a_jour()}",
-            [boutique.pk, *params],
-            champs=_CHAMPS_REGISTRE,
-        )
-        articles = {a.pk: a for a in lus}
+        lus = verrouiller(Article.objects.filter(boutique=boutique, pk__in=ids).order_by("pk"))
+        articles = {a.pk: a for a in lus.defer("date_creation", "date_modification")}
     return RegistreStock(
         boutique=boutique,
         articles=articles,
@@ -218,17 +196,18 @@ def stock_entree(
     *,
     article: Article,
     quantite: int,
-    utilisateur: str,
+    acteur: Utilisateur | None,
     reference_document: str = "",
     commentaire: str = "",
 ) -> MouvementStock:
-    """A delivery: stock goes up by `quantite`."""
+    """A delivery (a manager's): stock goes up by `quantite`."""
+    exiger_role(acteur, article.boutique_id, Role.GERANT)
     _exiger_positive(quantite)
     return _un_mouvement(
         article=article,
         quantite=quantite,
         type_mouvement=TypeMouvement.ENTREE,
-        utilisateur=utilisateur,
+        utilisateur=nom_auteur(acteur),
         reference_document=reference_document,
         commentaire=commentaire or "Livraison",
         verifier=False,
@@ -240,11 +219,12 @@ def stock_sortie(
     *,
     article: Article,
     quantite: int,
-    utilisateur: str,
+    acteur: Utilisateur | None,
     motif: str,
     reference_document: str = "",
 ) -> MouvementStock:
-    """A loss or breakage. Under REFUSER it cannot take stock below zero (count it instead)."""
+    """A loss or breakage (a manager's). Under REFUSER it cannot take stock below zero (count it instead)."""
+    exiger_role(acteur, article.boutique_id, Role.GERANT)
     _exiger_positive(quantite)
     if not motif.strip():
         raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de la sortie.")
@@ -252,7 +232,7 @@ def stock_sortie(
         article=article,
         quantite=-quantite,
         type_mouvement=TypeMouvement.SORTIE,
-        utilisateur=utilisateur,
+        utilisateur=nom_auteur(acteur),
         reference_document=reference_document,
         commentaire=motif.strip(),
         verifier=True,
@@ -260,8 +240,11 @@ def stock_sortie(
 
 
 @reessayer_si_interblocage
-def stock_ajuster(*, article: Article, quantite_comptee: int, utilisateur: str, motif: str) -> MouvementStock | None:
-    """An inventory count: one AJUSTEMENT movement to the counted quantity (none if equal)."""
+def stock_ajuster(
+    *, article: Article, quantite_comptee: int, acteur: Utilisateur | None, motif: str
+) -> MouvementStock | None:
+    """An inventory count (a manager's): one AJUSTEMENT movement to the counted quantity (none if equal)."""
+    exiger_role(acteur, article.boutique_id, Role.GERANT)
     if isinstance(quantite_comptee, bool) or not isinstance(quantite_comptee, int):
         raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "La quantité comptée doit être un entier.")
     if quantite_comptee < 0:
@@ -269,7 +252,7 @@ def stock_ajuster(*, article: Article, quantite_comptee: int, utilisateur: str, 
     if not motif.strip():
         raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de l'ajustement.")
     with transaction.atomic():
-        registre = _registre_d_un_article(article=article, utilisateur=utilisateur)
+        registre = _registre_d_un_article(article=article, utilisateur=nom_auteur(acteur))
         ecart = quantite_comptee - registre.disponible(article.pk)
         mouvement = None
         if ecart:
@@ -285,13 +268,15 @@ def stock_ajuster(*, article: Article, quantite_comptee: int, utilisateur: str, 
 
 
 @reessayer_si_interblocage
-def categorie_obtenir(*, boutique: Boutique, nom: str | Categorie) -> Categorie | None:
-    """The shop's category of that name (case ignored, as MariaDB's collation does), created if new.
+def categorie_obtenir(*, boutique: Boutique, nom: str | Categorie, acteur: Utilisateur | None) -> Categorie | None:
+    """The shop's category of that name (case ignored, as MariaDB's collation does), created if new
+    (a manager's).
 
     None for an empty name. The lookup is always inside `boutique`: a category of another shop
     can never be attached to this shop's articles. A `Categorie` already resolved (the import
     resolves each name once) is checked to be the shop's.
     """
+    exiger_role(acteur, boutique, Role.GERANT)
     if isinstance(nom, Categorie):
         if nom.boutique_id != boutique.pk:
             raise ErreurMetier(CodeErreur.ACCES_REFUSE, "Cette catégorie appartient à une autre boutique.")
@@ -310,38 +295,77 @@ def categorie_obtenir(*, boutique: Boutique, nom: str | Categorie) -> Categorie 
     return categorie
 
 
+@reessayer_si_interblocage
+def categorie_renommer(*, categorie: Categorie, nom: str, acteur: Utilisateur | None) -> Categorie:
+    """Rename a shop's category (a manager's). Its articles count as modified: the terminals'
+    catalogue delta (`modifie_depuis`) brings them back with the new name."""
+    exiger_role(acteur, categorie.boutique_id, Role.GERANT)
+    nom = " ".join(nom.split())
+    if not nom or len(nom) > CATEGORIE_NOM_MAX or "\x00" in nom:
+        raise ErreurMetier(
+            CodeErreur.CHAMP_INVALIDE, f"Catégorie : un nom de 1 à {CATEGORIE_NOM_MAX} caractères, sans caractère nul."
+        )
+    with transaction.atomic():
+        boutique_verrouiller(categorie.boutique_id)  # the shop first, then its articles
+        categorie.nom = nom
+        categorie.save(update_fields=["nom"])
+        Article.objects.filter(categorie=categorie).update(date_modification=timezone.now())
+    return categorie
+
+
 def article_creer(
     *,
     boutique: Boutique,
     code: str,
     nom: str,
     prix_vente: Decimal,
-    utilisateur: str,
+    acteur: Utilisateur | None,
     stock_initial: int = 0,
     seuil_alerte: int = 5,
     code_barres: str = "",
     est_actif: bool = True,
     categorie: str | Categorie = "",
 ) -> Article:
-    """A new article; its opening stock enters through the ledger like any delivery.
+    """A new article (a manager's); its opening stock enters through the ledger like any delivery.
 
     `categorie` is a category name of the article's shop, created if new; empty for none.
+    The one place that says a code is taken (`CODE_ARTICLE_PRIS`): the web form and the
+    catalogue import show this error. The database's unique (boutique, code) decides, so two
+    managers creating the same code at once get one article and one refusal.
     """
+    exiger_role(acteur, boutique, Role.GERANT)
     if stock_initial < 0:
         raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "Le stock initial ne peut être négatif.")
+    code = code.strip()
     with transaction.atomic():
-        article = Article.objects.create(
-            boutique=boutique,
-            code=code,
-            nom=nom,
-            prix_vente=prix_vente,
-            seuil_alerte=seuil_alerte,
-            code_barres=code_barres,
-            est_actif=est_actif,
-            categorie=categorie_obtenir(boutique=boutique, nom=categorie),
-        )
+        try:
+            with transaction.atomic():  # a savepoint: the refusal below leaves the transaction usable
+                article = Article.objects.create(
+                    boutique=boutique,
+                    code=code,
+                    nom=nom,
+                    prix_vente=prix_vente,
+                    seuil_alerte=seuil_alerte,
+                    code_barres=code_barres,
+                    est_actif=est_actif,
+                    # The role is checked above: the category is resolved as a trusted call.
+                    categorie=categorie_obtenir(boutique=boutique, nom=categorie, acteur=None),
+                )
+        except IntegrityError as erreur:
+            # PostgreSQL and MariaDB name the constraint; SQLite does not, so look the code up
+            # (MariaDB's repeatable read may not see a row committed since: the name is the proof).
+            if (
+                "article_code_par_boutique" in str(erreur)
+                or Article.objects.filter(boutique=boutique, code=code).exists()
+            ):
+                raise ErreurMetier(
+                    CodeErreur.CODE_ARTICLE_PRIS,
+                    f"Ce code existe déjà dans cette boutique : « {code} ».",
+                    code_article=code,
+                ) from None
+            raise
         if stock_initial:
-            registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=utilisateur)
+            registre = registre_ouvrir(boutique=boutique, article_ids=[article.pk], utilisateur=nom_auteur(acteur))
             registre.mouvement(
                 article_id=article.pk,
                 quantite=stock_initial,
@@ -356,6 +380,7 @@ def article_creer(
 def article_modifier(
     *,
     article: Article,
+    acteur: Utilisateur | None,
     nom: str | None = None,
     prix_vente: Decimal | None = None,
     seuil_alerte: int | None = None,
@@ -363,13 +388,15 @@ def article_modifier(
     est_actif: bool | None = None,
     categorie: str | Categorie | None = None,
 ) -> Article:
-    """Edit catalogue fields. Stock is not a field here: it moves only through the ledger.
+    """Edit catalogue fields (a manager's). Stock is not a field here: it moves only through the ledger.
 
     `categorie`: None leaves it, "" removes it, a name sets that category of the article's shop.
     """
+    exiger_role(acteur, article.boutique_id, Role.GERANT)
     champs: list[str] = []
     if categorie is not None:
-        nouvelle = categorie_obtenir(boutique=article.boutique, nom=categorie)
+        # The role is checked above: the category is resolved as a trusted call.
+        nouvelle = categorie_obtenir(boutique=article.boutique, nom=categorie, acteur=None)
         if (nouvelle.pk if nouvelle else None) != article.categorie_id:
             article.categorie = nouvelle
             champs.append("categorie")
@@ -393,8 +420,9 @@ REFERENCE_CORRECTION_DERIVE = "CORRECTION-DERIVE"
 
 
 @reessayer_si_interblocage
-def stock_corriger_derive(*, article: Article, utilisateur: str, motif: str) -> MouvementStock | None:
-    """Make the ledger explain the article's stock again, with one AJUSTEMENT (none if it does).
+def stock_corriger_derive(*, article: Article, acteur: Utilisateur | None, motif: str) -> MouvementStock | None:
+    """Make the ledger explain the article's stock again, with one AJUSTEMENT (none if it does);
+    a manager's (`verifier_stock --corriger` calls it as a trusted caller).
 
     A drift is `quantite_stock != sum(mouvements)`. No movement can move the two apart, so the
     correction cannot bring the stock to the ledger: it records the unexplained difference.
@@ -404,10 +432,11 @@ def stock_corriger_derive(*, article: Article, utilisateur: str, motif: str) -> 
     before is touched. A physical count (`stock_ajuster`) is the next step if the shelf
     disagrees.
     """
+    exiger_role(acteur, article.boutique_id, Role.GERANT)
     if not motif.strip():
         raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de la correction.")
     with transaction.atomic():
-        registre = _registre_d_un_article(article=article, utilisateur=utilisateur)
+        registre = _registre_d_un_article(article=article, utilisateur=nom_auteur(acteur))
         # Read under the locks: no writer of this shop can add a movement meanwhile.
         somme = MouvementStock.objects.filter(article_id=article.pk).aggregate(s=Sum("quantite"))["s"] or 0
         stock = registre.disponible(article.pk)
@@ -434,26 +463,26 @@ def stock_corriger_derive(*, article: Article, utilisateur: str, motif: str) -> 
 COMPTAGE_MAX = 1_000_000  # of one article in one session: more is a typo
 
 
-def inventaire_ouvrir(*, boutique: Boutique, utilisateur: Utilisateur) -> Inventaire:
+def inventaire_ouvrir(*, boutique: Boutique, acteur: Utilisateur | None) -> Inventaire:
     """Open a count session for the shop (a manager's)."""
-    exiger_role(utilisateur, boutique, Role.GERANT)
-    return Inventaire.objects.create(boutique=boutique, ouvert_le=timezone.now(), ouvert_par=auteur_connu(utilisateur))
+    exiger_role(acteur, boutique, Role.GERANT)
+    return Inventaire.objects.create(boutique=boutique, ouvert_le=timezone.now(), ouvert_par=auteur_connu(acteur))
 
 
 def _en_cours(inventaire: Inventaire) -> Inventaire:
     """The session's row, locked; refused once it is confirmed or abandoned."""
-    verrouille = Inventaire.objects.select_for_update().get(pk=inventaire.pk)
+    verrouille = verrouiller(Inventaire.objects.all()).get(pk=inventaire.pk)
     if verrouille.statut != StatutInventaire.EN_COURS:
         raise ErreurMetier(CodeErreur.INVENTAIRE_CLOS, f"L'inventaire n° {verrouille.pk} est déjà clos.")
     return verrouille
 
 
 def inventaire_compter(
-    *, inventaire: Inventaire, utilisateur: Utilisateur, article: Article, quantite: int, ajouter: bool = True
+    *, inventaire: Inventaire, acteur: Utilisateur | None, article: Article, quantite: int, ajouter: bool = True
 ) -> LigneInventaire:
     """Count an article: `ajouter` adds to what was already counted (each scan is one more),
     otherwise the count is replaced (a correction). Cashiers count; the stock does not move."""
-    exiger_role(utilisateur, inventaire.boutique_id, Role.CAISSIER)
+    exiger_role(acteur, inventaire.boutique_id, Role.CAISSIER)
     if article.boutique_id != inventaire.boutique_id:
         raise ErreurMetier(CodeErreur.ARTICLE_INTROUVABLE, "Article introuvable dans cette boutique.")
     if isinstance(quantite, bool) or not isinstance(quantite, int) or not 0 <= quantite <= COMPTAGE_MAX:
@@ -473,16 +502,16 @@ def inventaire_compter(
 
 
 @reessayer_si_interblocage
-def inventaire_confirmer(*, inventaire: Inventaire, utilisateur: Utilisateur) -> list[MouvementStock]:
+def inventaire_confirmer(*, inventaire: Inventaire, acteur: Utilisateur | None) -> list[MouvementStock]:
     """Bring every counted article to its count: one AJUSTEMENT movement per difference, all in
     one transaction, against the stock as it is now (sales since the count are in it)."""
-    exiger_role(utilisateur, inventaire.boutique_id, Role.GERANT)
+    exiger_role(acteur, inventaire.boutique_id, Role.GERANT)
     with transaction.atomic():
         boutique = boutique_verrouiller(inventaire.boutique_id)
         verrouille = _en_cours(inventaire)
         lignes = list(verrouille.lignes.all())
         registre = registre_ouvrir(
-            boutique=boutique, article_ids=[ligne.article_id for ligne in lignes], utilisateur=nom_auteur(utilisateur)
+            boutique=boutique, article_ids=[ligne.article_id for ligne in lignes], utilisateur=nom_auteur(acteur)
         )
         for ligne in lignes:
             ecart = ligne.quantite_comptee - registre.disponible(ligne.article_id)
@@ -495,21 +524,21 @@ def inventaire_confirmer(*, inventaire: Inventaire, utilisateur: Utilisateur) ->
                     commentaire=f"Inventaire n° {verrouille.pk} : compté {ligne.quantite_comptee}",
                 )
         mouvements = registre.ecrire()
-        _clore(verrouille, utilisateur, StatutInventaire.CONFIRME)
+        _clore(verrouille, acteur, StatutInventaire.CONFIRME)
     return mouvements
 
 
-def inventaire_abandonner(*, inventaire: Inventaire, utilisateur: Utilisateur) -> Inventaire:
+def inventaire_abandonner(*, inventaire: Inventaire, acteur: Utilisateur | None) -> Inventaire:
     """Close the session without touching the stock; its counts stay on record."""
-    exiger_role(utilisateur, inventaire.boutique_id, Role.GERANT)
+    exiger_role(acteur, inventaire.boutique_id, Role.GERANT)
     with transaction.atomic():
         verrouille = _en_cours(inventaire)
-        _clore(verrouille, utilisateur, StatutInventaire.ABANDONNE)
+        _clore(verrouille, acteur, StatutInventaire.ABANDONNE)
     return verrouille
 
 
-def _clore(inventaire: Inventaire, utilisateur: Utilisateur, statut: StatutInventaire) -> None:
+def _clore(inventaire: Inventaire, acteur: Utilisateur | None, statut: StatutInventaire) -> None:
     inventaire.statut = statut
     inventaire.clos_le = timezone.now()
-    inventaire.clos_par = auteur_connu(utilisateur)
+    inventaire.clos_par = auteur_connu(acteur)
     inventaire.save(update_fields=["statut", "clos_le", "clos_par"])

@@ -93,6 +93,9 @@ class Vente(models.Model):
             # NULLs are distinct on all three backends, so sales without uuid never collide.
             models.UniqueConstraint(fields=["boutique", "uuid"], name="vente_uuid_par_boutique"),
             models.CheckConstraint(condition=Q(montant_total__gte=0), name="vente_montant_positif"),
+            # The target of the lines' composite foreign key (boutique_id, vente_id): a line's
+            # shop is its sale's shop (PostgreSQL and MariaDB).
+            models.UniqueConstraint(fields=["boutique", "id"], name="vente_boutique_id"),
         ]
         indexes = [
             models.Index(fields=["boutique", "date_vente"], name="vente_btq_date_idx"),
@@ -112,19 +115,19 @@ class Vente(models.Model):
 
 
 class LigneVente(models.Model):
-    # No foreign-key constraints in the database for a line's references, for the same measured
-    # reason as the ledger's (MouvementStock): lines are written only by the sale service, with
-    # the sale it has just inserted and articles it holds locked; `verifier_ventes` reports any
-    # orphan or cross-shop line.
-    vente = models.ForeignKey(Vente, on_delete=models.PROTECT, related_name="lignes", db_constraint=False)
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="lignes_vente", db_constraint=False)
+    # Foreign keys enforced by the database; on PostgreSQL and MariaDB also the composite keys
+    # (boutique_id, vente_id) and (boutique_id, article_id), so that a line belongs to its sale's
+    # shop and sells an article of that shop (migration ventes 0006).
+    vente = models.ForeignKey(Vente, on_delete=models.PROTECT, related_name="lignes")
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="lignes_vente")
     # Indexed by ligne_btq_article_idx (boutique, article), like Vente.boutique.
-    boutique = models.ForeignKey(
-        Boutique, on_delete=models.PROTECT, related_name="lignes_vente", db_constraint=False, db_index=False
-    )
+    boutique = models.ForeignKey(Boutique, on_delete=models.PROTECT, related_name="lignes_vente", db_index=False)
     quantite = models.IntegerField()
     prix_unitaire = models.DecimalField(max_digits=14, decimal_places=2)
     total_ligne = models.DecimalField(max_digits=16, decimal_places=2)
+    # The article's average cost when the sale was recorded (a late offline sale is costed on
+    # arrival); NULL when unknown (lines recorded before costs were kept).
+    cout_unitaire = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -133,6 +136,7 @@ class LigneVente(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantite__gt=0), name="ligne_quantite_positive"),
             models.CheckConstraint(condition=Q(prix_unitaire__gte=0), name="ligne_prix_positif"),
+            models.CheckConstraint(condition=Q(cout_unitaire__gte=0), name="ligne_cout_positif"),
         ]
         indexes = [models.Index(fields=["boutique", "article"], name="ligne_btq_article_idx")]
 
@@ -265,3 +269,84 @@ class SequenceRecue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.terminal_id} #{self.sequence}"
+
+
+class AgregatVentesJour(models.Model):
+    """One closed day's sales of a shop, per terminal, web cashier and payment label (reports).
+
+    Kept only for days before today (Kinshasa), written by `ventes.agregats.agregats_calculer`;
+    a day always has at least one row once summarised (zeros when nothing was sold), so the rows
+    themselves tell which days are summarised. A sale or cancellation touching a summarised day
+    deletes that day's rows in its own transaction (`agregats_mettre_a_jour`): the reports then
+    compute it live until it is summarised again. Returns count on the day of the refund, under
+    the dimensions of the sale they refund."""
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+", db_index=False)
+    jour = models.DateField()
+    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    mode_paiement = models.CharField(max_length=20, blank=True, default="")
+    mode_paiement_libelle = models.CharField(max_length=40, blank=True, default="")
+    nombre = models.IntegerField(default=0)
+    montant = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    annulees = models.IntegerField(default=0)
+    montant_annule = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    nombre_retours = models.IntegerField(default=0)
+    retours = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "agrégat de ventes du jour"
+        verbose_name_plural = "agrégats de ventes du jour"
+        indexes = [models.Index(fields=["boutique", "jour"], name="agregat_ventes_btq_jour_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.boutique_id} {self.jour}: {self.nombre} vente(s)"
+
+
+class AgregatArticlesJour(models.Model):
+    """One closed day's quantities and amounts per article of a shop (best sellers); kept and
+    invalidated together with `AgregatVentesJour`."""
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+", db_index=False)
+    jour = models.DateField()
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    quantite = models.IntegerField(default=0)
+    montant = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    quantite_retournee = models.IntegerField(default=0)
+    retours = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "agrégat d'articles du jour"
+        verbose_name_plural = "agrégats d'articles du jour"
+        indexes = [models.Index(fields=["boutique", "jour"], name="agregat_articles_btq_jour_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.boutique_id} {self.jour} article {self.article_id}: {self.quantite}"
+
+
+class AgregatArticlesMois(models.Model):
+    """A whole closed month of `AgregatArticlesJour` added up (a year's best sellers read 12
+    rows per article instead of 365); written once every day of the month is summarised,
+    deleted with any of its days."""
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+", db_index=False)
+    mois = models.DateField(help_text="Premier jour du mois")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    quantite = models.IntegerField(default=0)
+    montant = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    quantite_retournee = models.IntegerField(default=0)
+    retours = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "agrégat d'articles du mois"
+        verbose_name_plural = "agrégats d'articles du mois"
+        indexes = [models.Index(fields=["boutique", "mois"], name="agregat_articles_btq_mois_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.boutique_id} {self.mois:%Y-%m} article {self.article_id}: {self.quantite}"

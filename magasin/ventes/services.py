@@ -24,13 +24,13 @@ from django.utils import timezone
 from magasin.boutiques.acces import Utilisateur, auteur_connu, exiger_role, nom_auteur
 from magasin.boutiques.models import Boutique, Role, Terminal
 from magasin.boutiques.services import boutique_verrouiller, terminal_marquer_synchro, terminal_noter_champs_inconnus
-from magasin.core import sql
-from magasin.core.db import plans_generiques, reessayer_si_interblocage
+from magasin.core.db import plans_generiques, reessayer_si_interblocage, verrouiller
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.formats import arrondir, montant_chaine
-from magasin.stock.insertion import construire, inserer_en_masse
-from magasin.stock.models import Article, MouvementStock, TypeMouvement
+from magasin.stock.models import MouvementStock, TypeMouvement
+from magasin.stock.selectors import StatistiquesStock, statistiques_stock
 from magasin.stock.services import RegistreStock, registre_ouvrir
+from magasin.ventes.agregats import agregats_mettre_a_jour
 from magasin.ventes.entrees import VenteEntree, VenteLue, lire_vente
 from magasin.ventes.models import (
     LigneRetour,
@@ -73,16 +73,6 @@ class ResultatVente:
     @property
     def cle_quarantaine(self) -> tuple[str, str, str]:
         return (self.empreinte, self.lue.numero_facture or "", self.lue.uuid or "")
-
-
-@dataclass(frozen=True)
-class StatistiquesStock:
-    articles_stock_bas: int
-    articles_stock_zero: int
-
-    @property
-    def alerte_stock(self) -> bool:
-        return self.articles_stock_bas > 0 or self.articles_stock_zero > 0
 
 
 @dataclass
@@ -417,41 +407,37 @@ def _construire_vente(lot: Lot, resultat: ResultatVente) -> tuple[Vente, list[Li
     assert entree is not None
     boutique, terminal, registre = lot.boutique, lot.terminal, lot.registre
     cree_par = auteur_connu(lot.auteur)
-    vente = construire(
-        Vente,
-        {
-            "boutique_id": boutique.pk,
-            "terminal_id": terminal.pk if terminal else None,
-            "numero_facture": entree.numero_facture or "",
-            "numero_attribue": not entree.numero_facture,
-            "uuid": entree.uuid,
-            "origine": lot.origine,
-            "mode_paiement": entree.mode_paiement,
-            "mode_paiement_libelle": entree.mode_paiement_libelle,
-            "paye": entree.paye,
-            "date_vente": entree.date_vente or lot.maintenant,
-            "date_synchro": lot.maintenant,
-            "empreinte": resultat.empreinte,
-            "sequence_terminal": entree.sequence,
-            "client_nom": entree.client_nom,
-            "client_telephone": entree.client_telephone,
-            "champs_inconnus": resultat.lue.champs_inconnus or None,
-            "cree_par_id": cree_par.pk if cree_par else None,
-        },
-        lies={"boutique": boutique, "terminal": terminal, "cree_par": cree_par},
+    vente = Vente(
+        boutique=boutique,
+        terminal=terminal,
+        numero_facture=entree.numero_facture or "",
+        numero_attribue=not entree.numero_facture,
+        uuid=entree.uuid,
+        origine=lot.origine,
+        mode_paiement=entree.mode_paiement,
+        mode_paiement_libelle=entree.mode_paiement_libelle,
+        paye=entree.paye,
+        date_vente=entree.date_vente or lot.maintenant,
+        date_synchro=lot.maintenant,
+        empreinte=resultat.empreinte,
+        sequence_terminal=entree.sequence,
+        client_nom=entree.client_nom,
+        client_telephone=entree.client_telephone,
+        champs_inconnus=resultat.lue.champs_inconnus or None,
+        cree_par=cree_par,
     )
-    # vente_id is set once the sale has its id (after the bulk insert).
+    # The sale gets its id when written (`_ecrire`); each line takes the article's average
+    # cost in force now, when the sale is recorded (a late offline sale is costed on arrival).
+    # An average of 0 means never costed (no receipt yet): the line's cost is unknown (NULL).
     lignes = [
-        construire(
-            LigneVente,
-            {
-                "article_id": lg.article_id,
-                "boutique_id": boutique.pk,
-                "quantite": lg.quantite,
-                "prix_unitaire": lg.prix_unitaire,
-                "total_ligne": arrondir(lg.prix_unitaire * lg.quantite),
-            },
-            lies={"article": registre.articles[lg.article_id], "boutique": boutique, "vente": vente},
+        LigneVente(
+            vente=vente,
+            article=registre.articles[lg.article_id],
+            boutique=boutique,
+            quantite=lg.quantite,
+            prix_unitaire=lg.prix_unitaire,
+            total_ligne=arrondir(lg.prix_unitaire * lg.quantite),
+            cout_unitaire=registre.articles[lg.article_id].cout_moyen or None,
         )
         for lg in entree.lignes
     ]
@@ -478,9 +464,9 @@ def _ecrire(lot: Lot) -> None:
             mouvement.commentaire = _commentaire_vente(vente.numero_facture, ligne.prix_unitaire, lot.boutique.devise)
     if lot.nouvelles:
         ventes = [v for v, _, _ in lot.nouvelles]
-        inserer_en_masse(ventes, batch_size=500)
+        Vente.objects.bulk_create(ventes, batch_size=500)
         if any(v.pk is None for v in ventes):
-            # MySQL cannot return ids from a bulk insert: read them back by number.
+            # MySQL (unlike MariaDB) cannot return ids from a bulk insert: read them back by number.
             ids = dict(
                 Vente.objects.filter(
                     boutique=lot.boutique, numero_facture__in=[v.numero_facture for v in ventes]
@@ -488,13 +474,15 @@ def _ecrire(lot: Lot) -> None:
             )
             for v in ventes:
                 v.pk = ids[v.numero_facture]
+        # A late sale of a summarised day takes that day back to live sums (no query for today's).
+        agregats_mettre_a_jour(ventes)
         toutes_lignes = []
         for vente, lignes, _ in lot.nouvelles:
             for ligne in lignes:
                 ligne.vente_id = vente.pk
                 toutes_lignes.append(ligne)
-        inserer_en_masse(toutes_lignes, avec_ids=False)
-    lot.registre.ecrire(avec_ids=False)
+        LigneVente.objects.bulk_create(toutes_lignes, batch_size=1000)
+    lot.registre.ecrire()
 
 
 def _suivre_terminal(
@@ -593,41 +581,75 @@ def _tenir_quarantaine(
     a_creer: list[VenteQuarantaine] = []
     a_mettre_a_jour: list[VenteQuarantaine] = []
     for r in resultats:
-        cle = r.cle_quarantaine
-        existante = en_attente.get(cle)
+        existante = en_attente.get(r.cle_quarantaine)
         if r.erreur is None:
             if existante is not None and r.vente is not None:
-                existante.statut = StatutQuarantaine.REJOUEE
-                existante.vente = r.vente
-                existante.traite_le = maintenant
-                existante.motif_traitement = "Renvoyée par le terminal et acceptée."
+                _clore_par_renvoi(existante, r.vente, maintenant)
                 a_mettre_a_jour.append(existante)
+        elif not quarantaine:
             continue
-        if not quarantaine:
-            continue
-        if existante is not None:
-            existante.nombre_receptions += 1
-            existante.date_derniere_reception = maintenant
-            existante.code = r.erreur.code.value
-            existante.message = r.erreur.message
+        elif existante is not None:
+            _noter_nouvelle_reception(existante, r.erreur, maintenant)
             a_mettre_a_jour.append(existante)
             r.quarantaine_id = existante.pk
         else:
-            nouvelle = VenteQuarantaine(
-                boutique=boutique,
-                terminal=terminal,
-                numero_facture=r.lue.numero_facture or "",
-                uuid=r.lue.uuid or "",
-                payload=_json(r.lue.brut_enregistrable()),
-                empreinte=r.empreinte,
-                code=r.erreur.code.value,
-                message=r.erreur.message,
-                date_reception=maintenant,
-                date_derniere_reception=maintenant,
-            )
-            en_attente[cle] = nouvelle
+            nouvelle = _mise_en_quarantaine(boutique, terminal, r, maintenant)
+            en_attente[r.cle_quarantaine] = nouvelle
             a_creer.append(nouvelle)
-            r.quarantaine_id = None
+    _ecrire_quarantaine(resultats, en_attente, a_creer, a_mettre_a_jour)
+
+
+def _clore_par_renvoi(existante: VenteQuarantaine, vente: Vente, maintenant: datetime) -> None:
+    existante.statut = StatutQuarantaine.REJOUEE
+    existante.vente = vente
+    existante.traite_le = maintenant
+    existante.motif_traitement = "Renvoyée par le terminal et acceptée."
+
+
+def _noter_nouvelle_reception(existante: VenteQuarantaine, erreur: ErreurMetier, maintenant: datetime) -> None:
+    existante.nombre_receptions += 1
+    existante.date_derniere_reception = maintenant
+    existante.code = erreur.code.value
+    existante.message = erreur.message
+
+
+def _mise_en_quarantaine(
+    boutique: Boutique, terminal: Terminal, r: ResultatVente, maintenant: datetime
+) -> VenteQuarantaine:
+    assert r.erreur is not None
+    return VenteQuarantaine(
+        boutique=boutique,
+        terminal=terminal,
+        numero_facture=r.lue.numero_facture or "",
+        uuid=r.lue.uuid or "",
+        payload=_json(r.lue.brut_enregistrable()),
+        empreinte=r.empreinte,
+        code=r.erreur.code.value,
+        message=r.erreur.message,
+        date_reception=maintenant,
+        date_derniere_reception=maintenant,
+    )
+
+
+_CHAMPS_QUARANTAINE_SUIVIS = [
+    "statut",
+    "vente",
+    "traite_le",
+    "motif_traitement",
+    "nombre_receptions",
+    "date_derniere_reception",
+    "code",
+    "message",
+]
+
+
+def _ecrire_quarantaine(
+    resultats: list[ResultatVente],
+    en_attente: dict[tuple[str, str, str], VenteQuarantaine],
+    a_creer: list[VenteQuarantaine],
+    a_mettre_a_jour: list[VenteQuarantaine],
+) -> None:
+    """Two statements for the batch; each refused sale then knows its quarantine entry."""
     if a_creer:
         VenteQuarantaine.objects.bulk_create(a_creer, batch_size=500)
         for r in resultats:
@@ -635,34 +657,7 @@ def _tenir_quarantaine(
                 q = en_attente.get(r.cle_quarantaine)
                 r.quarantaine_id = q.pk if q is not None else None
     if a_mettre_a_jour:
-        VenteQuarantaine.objects.bulk_update(
-            a_mettre_a_jour,
-            [
-                "statut",
-                "vente",
-                "traite_le",
-                "motif_traitement",
-                "nombre_receptions",
-                "date_derniere_reception",
-                "code",
-                "message",
-            ],
-            batch_size=500,
-        )
-
-
-def statistiques_stock(boutique: Boutique) -> StatistiquesStock:
-    """Active articles of the shop at or under their threshold, and at or under zero."""
-    # Every sync response carries these: plain SQL, not an ORM aggregate (see magasin.core.sql).
-    stock = sql.colonne(Article, "quantite_stock")
-    ((bas, zero),) = sql.lignes(
-        f"SELECT COALESCE(SUM(CASE WHEN {stock} <= {sql.colonne(Article, 'seuil_alerte')} THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {stock} <= 0 THEN 1 ELSE 0 END), 0) "
-        f"FROM {sql.table(Article)} "
-        f"WHERE {sql.colonne(Article, 'boutique')} = %s AND {sql.colonne(Article, 'est_actif')} = %s",
-        [boutique.pk, True],
-    )
-    return StatistiquesStock(articles_stock_bas=int(bas), articles_stock_zero=int(zero))
+        VenteQuarantaine.objects.bulk_update(a_mettre_a_jour, _CHAMPS_QUARANTAINE_SUIVIS, batch_size=500)
 
 
 # --- Public services ------------------------------------------------------------------------------
@@ -689,7 +684,7 @@ def ventes_synchroniser(
         boutique=boutique,
         terminal=terminal,
         resultats=resultats,
-        statistiques=statistiques_stock(boutique),
+        statistiques=statistiques_stock(boutique=boutique),
     )
 
 
@@ -722,7 +717,7 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
         raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez le motif de l'annulation.")
     with transaction.atomic():
         boutique = boutique_verrouiller(vente.boutique_id)
-        verrouillee = Vente.objects.select_for_update().get(pk=vente.pk)
+        verrouillee = verrouiller(Vente.objects.all()).get(pk=vente.pk)
         if verrouillee.statut == StatutVente.ANNULEE:
             raise ErreurMetier(
                 CodeErreur.VENTE_DEJA_ANNULEE,
@@ -753,6 +748,7 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
         verrouillee.annulee_par = auteur_connu(utilisateur)
         verrouillee.motif_annulation = motif.strip()
         verrouillee.save(update_fields=["statut", "annulee_le", "annulee_par", "motif_annulation"])
+        agregats_mettre_a_jour([verrouillee])
     return verrouillee
 
 
@@ -783,7 +779,7 @@ def quarantaine_rejouer(
     exiger_role(utilisateur, quarantaine.boutique_id, Role.GERANT)
     with transaction.atomic():
         boutique_verrouiller(quarantaine.boutique_id)
-        q = VenteQuarantaine.objects.select_for_update().get(pk=quarantaine.pk)
+        q = verrouiller(VenteQuarantaine.objects.all()).get(pk=quarantaine.pk)
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
         lue = _a_rejouer(q, renumeroter=renumeroter)
@@ -841,7 +837,7 @@ def vente_retourner(*, vente: Vente, utilisateur: Utilisateur | None, quantites:
         raise ErreurMetier(CodeErreur.QUANTITE_INVALIDE, "Indiquez au moins une quantité à retourner.")
     with transaction.atomic():
         boutique = boutique_verrouiller(vente.boutique_id)
-        verrouillee = Vente.objects.select_for_update().get(pk=vente.pk)
+        verrouillee = verrouiller(Vente.objects.all()).get(pk=vente.pk)
         if verrouillee.statut == StatutVente.ANNULEE:
             raise ErreurMetier(CodeErreur.VENTE_DEJA_ANNULEE, f"La facture {verrouillee.numero_facture} est annulée.")
         lignes = _verifier_retour(verrouillee, demandees, quantites_retournees(vente=verrouillee))
@@ -887,7 +883,7 @@ def quarantaine_corriger(
     if lue.erreur is not None:
         raise lue.erreur
     with transaction.atomic():
-        q = VenteQuarantaine.objects.select_for_update().get(pk=quarantaine.pk)
+        q = verrouiller(VenteQuarantaine.objects.all()).get(pk=quarantaine.pk)
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
         q.payload_corrige = lue.brut_enregistrable()
@@ -905,7 +901,7 @@ def quarantaine_ecarter(
     if not motif.strip():
         raise ErreurMetier(CodeErreur.MOTIF_REQUIS, "Indiquez pourquoi cette vente est écartée.")
     with transaction.atomic():
-        q = VenteQuarantaine.objects.select_for_update().get(pk=quarantaine.pk)
+        q = verrouiller(VenteQuarantaine.objects.all()).get(pk=quarantaine.pk)
         if q.statut != StatutQuarantaine.EN_ATTENTE:
             raise ErreurMetier(CodeErreur.QUARANTAINE_DEJA_TRAITEE, "Cette vente a déjà été rejouée ou écartée.")
         q.statut = StatutQuarantaine.ECARTEE

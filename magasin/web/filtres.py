@@ -1,69 +1,28 @@
-"""Reading filter values from a query string: bad values are form errors, never 500s."""
+"""The back-office's filters and pages: bad values are form errors, never 500s.
+
+The values are read by `magasin.core.filtres.Filtres`, the same reader as the terminal API's:
+`Filtres(request)` here reads the query string and keeps its messages in `erreurs` for the
+template.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
-from magasin.core.dates import moment_lire
+from magasin.core import filtres
 
 PAR_PAGE = 25
-TEXTE_MAX = 200  # a text filter (search, invoice number) longer than this is a mistake or an attack
 
 
-class Filtres:
-    """Parsed GET filters and the French errors of the unreadable ones."""
+class Filtres(filtres.Filtres):
+    """The GET filters of a back-office request; `erreurs` holds the French message of each
+    unreadable value (views may add their own, e.g. a period ending before it starts)."""
 
     def __init__(self, request: HttpRequest) -> None:
-        self.get = request.GET
-        self.erreurs: dict[str, str] = {}
-
-    def texte(self, nom: str, *, longueur_max: int = TEXTE_MAX) -> str | None:
-        # Django's CharField also refuses NUL characters (PostgreSQL cannot compare them).
-        champ = forms.CharField(required=False, max_length=longueur_max)
-        try:
-            valeur = champ.clean(self.get.get(nom, ""))
-        except ValidationError as erreur:
-            self.erreurs[nom] = " ".join(erreur.messages)
-            return None
-        return valeur or None
-
-    def entier(self, nom: str) -> int | None:
-        valeur = self.texte(nom)
-        if valeur is None:
-            return None
-        try:
-            nombre = int(valeur)
-            if not 0 < nombre < 2**63:
-                raise ValueError
-        except ValueError:
-            self.erreurs[nom] = "Nombre entier attendu."
-            return None
-        return nombre
-
-    def choix(self, nom: str, choix: Any) -> str | None:
-        valeur = self.texte(nom)
-        if valeur is not None and valeur not in dict(choix):
-            self.erreurs[nom] = "Valeur inconnue."
-            return None
-        return valeur
-
-    def date(self, nom: str, *, fin: bool = False) -> datetime | None:
-        """A local (Kinshasa) day: its first instant, or its last when `fin` (read as the API
-        reads it: a datetime is also accepted, as given)."""
-        valeur = self.texte(nom)
-        if valeur is None:
-            return None
-        try:
-            return moment_lire(valeur, fin=fin)
-        except ValueError:  # unreadable, or beyond what the database can compare
-            self.erreurs[nom] = "Date attendue (AAAA-MM-JJ)."
-            return None
+        super().__init__(request.GET)
 
 
 def paginer(request: HttpRequest, qs: Any, par_page: int = PAR_PAGE) -> Page:

@@ -20,6 +20,7 @@ from magasin.boutiques.models import RANG_ROLE, Boutique, Role
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.validation import nombre_json
 from magasin.stock.models import CATEGORIE_NOM_MAX, Article
+from magasin.stock.prix import PRIX_ILLISIBLE, PRIX_VENTE_MAX, PrixRefuse, prix_vente_verifier
 
 MOTIF_MAX = 500
 IDENTIFIANT_CHIFFRES_MAX = 18  # below 2**63: a bigint column can hold it
@@ -150,7 +151,6 @@ LignesCorrigeesFormSet = forms.formset_factory(LigneCorrigeeForm, extra=0, max_n
 # and the ledger are 32-bit integers, prices Decimal(14, 2)) and what makes sense in a shop.
 QUANTITE_OPERATION_MAX = 1_000_000  # units in one delivery, loss, count or initial stock
 STOCK_MAX = 2**31 - 1  # Article.quantite_stock, MouvementStock.stock_apres: IntegerField
-PRIX_VENTE_MAX = Decimal("999999999999")  # Article.prix_vente: Decimal(14, 2), CDF has no cents
 QUANTITE_OPERATION_MAX_TEXTE = "1\u202f000\u202f000"
 ENTIER_INVALIDE = "Saisissez un nombre entier."
 
@@ -179,23 +179,30 @@ class FrancsField(forms.DecimalField):
         return super().prepare_value(value)
 
 
-def _prix_vente() -> forms.DecimalField:
+class PrixVenteField(FrancsField):
+    """An article's sale price: the rule of `magasin.stock.prix`, which the catalogue import
+    applies too (whole francs, centimes refused, `actuel` — the article's current price — kept)."""
+
+    def __init__(self, *, actuel: Decimal | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.actuel = actuel
+
+    def clean(self, value: Any) -> Any:
+        prix = super().clean(value)
+        if prix is None:
+            return prix
+        try:
+            return prix_vente_verifier(prix, actuel=self.actuel)
+        except PrixRefuse as refus:
+            raise forms.ValidationError(refus.message, code="prix") from None
+
+
+def _prix_vente() -> PrixVenteField:
     """A CDF price: whole francs, typed and shown without decimals."""
-    return FrancsField(
-        min_value=Decimal(0),
-        max_value=PRIX_VENTE_MAX,
-        max_digits=14,
-        decimal_places=0,
+    return PrixVenteField(
         label="Prix de vente (CDF)",
-        error_messages={
-            "invalid": "Saisissez un montant en francs, sans décimales.",
-            "min_value": "Le prix de vente ne peut être négatif.",
-            "max_value": "Prix de vente : 999\u202f999\u202f999\u202f999 CDF au maximum.",
-            "max_digits": "Prix de vente : 999\u202f999\u202f999\u202f999 CDF au maximum.",
-            "max_whole_digits": "Prix de vente : 999\u202f999\u202f999\u202f999 CDF au maximum.",
-            "max_decimal_places": "Le prix est en francs entiers, sans centimes.",
-        },
-        widget=forms.NumberInput(attrs={"step": "1"}),
+        error_messages={"invalid": PRIX_ILLISIBLE},
+        widget=forms.NumberInput(attrs={"step": "1", "min": "0", "max": str(PRIX_VENTE_MAX)}),
     )
 
 
@@ -204,9 +211,11 @@ def _boutique_unique_preselectionnee(form: forms.Form, boutiques: QuerySet[Bouti
     champ = form.fields["boutique"]
     champ.queryset = boutiques  # type: ignore[attr-defined]
     seules = list(boutiques[:2])
-    if len(seules) == 1 and not form.is_bound:
-        champ.initial = seules[0].pk
+    if len(seules) == 1:
+        # No empty choice, even when the form comes back with errors: there is nothing to pick.
         champ.empty_label = None  # type: ignore[attr-defined]
+        if not form.is_bound:
+            champ.initial = seules[0].pk
 
 
 def _categorie() -> forms.CharField:
@@ -243,6 +252,10 @@ class ArticleModificationForm(forms.Form):
     code_barres = forms.CharField(max_length=64, required=False, label="Code-barres")
     est_actif = forms.BooleanField(required=False, label="Actif")
     categorie = _categorie()
+
+    def __init__(self, *args: Any, prix_actuel: Decimal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["prix_vente"].actuel = prix_actuel  # type: ignore[attr-defined]
 
 
 class _FormulaireStock(forms.Form):
@@ -357,3 +370,141 @@ class TerminalCreationForm(_BoutiqueForm):
 
 class TerminalDeplacementForm(_BoutiqueForm):
     boutique = forms.ModelChoiceField(queryset=Boutique.objects.none(), label="Nouvelle boutique")
+
+
+# --- Receipts from suppliers and transfers between shops -------------------------------------------
+# The lines are rows of a formset: an article's code (or barcode, what a scanner types), a
+# quantity and, for a receipt, the unit cost paid. Empty rows are ignored; the codes are resolved
+# inside the shop by the view (stock.selectors.articles_par_codes), the rules are the services'.
+
+LIGNES_DOCUMENT_MAX = 500  # as magasin.stock.receptions.LIGNES_MAX
+LIGNES_VIDES_DEFAUT = 6
+COUT_UNITAIRE_MAX = Decimal("999999999999")  # Decimal(14, 2) columns; CDF without cents
+
+
+def _cout_unitaire() -> FrancsField:
+    return FrancsField(
+        min_value=Decimal(0),
+        max_value=COUT_UNITAIRE_MAX,
+        max_digits=14,
+        decimal_places=0,
+        required=False,
+        label="Coût unitaire (CDF)",
+        error_messages={
+            "invalid": "Saisissez un montant en francs, sans décimales.",
+            "min_value": "Le coût unitaire ne peut être négatif.",
+            "max_value": "Coût unitaire : 999\u202f999\u202f999\u202f999 CDF au maximum.",
+            "max_digits": "Coût unitaire : 999\u202f999\u202f999\u202f999 CDF au maximum.",
+            "max_whole_digits": "Coût unitaire : 999\u202f999\u202f999\u202f999 CDF au maximum.",
+            "max_decimal_places": "Le coût est en francs entiers, sans centimes.",
+        },
+        widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
+    )
+
+
+def _code_article() -> forms.CharField:
+    return forms.CharField(
+        max_length=64,
+        required=False,
+        label="Code ou code-barres",
+        widget=forms.TextInput(attrs={"list": "codes-articles", "autocomplete": "off"}),
+    )
+
+
+class LigneDocumentForm(forms.Form):
+    """One row of a transfer: a code and a quantity (both, or neither for an empty row)."""
+
+    code = _code_article()
+    quantite = _quantite("Quantité", minimum=1, required=False)
+    champs_requis: tuple[str, ...] = ("code", "quantite")
+
+    def est_vide(self) -> bool:
+        return not any(self.cleaned_data.get(nom) not in (None, "") for nom in self.champs_requis)
+
+    def clean(self) -> dict[str, Any]:
+        donnees = super().clean() or {}
+        if self.errors or self.est_vide():
+            return donnees
+        for nom in self.champs_requis:
+            if donnees.get(nom) in (None, ""):
+                self.add_error(nom, "À remplir (ou videz toute la ligne).")
+        return donnees
+
+
+class LigneReceptionForm(LigneDocumentForm):
+    cout_unitaire = _cout_unitaire()
+    champs_requis = ("code", "quantite", "cout_unitaire")
+
+
+def lignes_formset(
+    classe: type[LigneDocumentForm], donnees: QueryDict | None, *, lignes: int = LIGNES_VIDES_DEFAUT
+) -> forms.BaseFormSet:
+    """The rows of a document: `lignes` empty ones to fill, at most LIGNES_DOCUMENT_MAX posted."""
+    jeu = forms.formset_factory(
+        classe,
+        extra=max(1, min(lignes, LIGNES_DOCUMENT_MAX)),
+        max_num=LIGNES_DOCUMENT_MAX,
+        absolute_max=LIGNES_DOCUMENT_MAX,
+        validate_max=True,
+    )
+    return jeu(donnees, prefix="lignes")
+
+
+def lignes_remplies(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    """The filled rows of a valid formset, with their form (to attach an error to a row)."""
+    return [{**f.cleaned_data, "form": f} for f in formset.forms if f.cleaned_data and not f.est_vide()]
+
+
+class ReceptionForm(_BoutiqueForm):
+    fournisseur = forms.CharField(
+        max_length=150,
+        label="Fournisseur",
+        help_text="Un fournisseur de la boutique, ou un nouveau nom pour le créer.",
+        widget=forms.TextInput(attrs={"list": "fournisseurs", "autocomplete": "off"}),
+    )
+    reference_fournisseur = forms.CharField(max_length=100, required=False, label="N° du bon du fournisseur")
+    commentaire = forms.CharField(max_length=500, required=False, label="Commentaire")
+
+
+class TransfertForm(forms.Form):
+    """Both shops are among those the user manages: another shop's id is not a valid choice."""
+
+    source = forms.ModelChoiceField(queryset=Boutique.objects.none(), label="Depuis la boutique")
+    destination = forms.ModelChoiceField(queryset=Boutique.objects.none(), label="Vers la boutique")
+    commentaire = forms.CharField(max_length=500, required=False, label="Commentaire")
+
+    def __init__(self, *args: Any, boutiques: QuerySet[Boutique], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = boutiques  # type: ignore[attr-defined]
+        self.fields["destination"].queryset = boutiques  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        donnees = super().clean() or {}
+        if donnees.get("source") is not None and donnees.get("source") == donnees.get("destination"):
+            self.add_error("destination", "Choisissez une autre boutique que celle de départ.")
+        return donnees
+
+
+class ReceptionTransfertForm(forms.Form):
+    """The units received of each line of a transfer: 0 to what was sent (less is a shortfall)."""
+
+    def __init__(self, *args: Any, lignes: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for ligne in lignes:
+            envoyee = ligne.quantite_envoyee
+            self.fields[f"ligne_{ligne.pk}"] = forms.IntegerField(
+                min_value=0,
+                max_value=envoyee,
+                initial=envoyee,
+                label=f"Reçu : {ligne.article_destination.nom}",
+                error_messages={
+                    "required": "Indiquez la quantité reçue (0 si rien n'est arrivé).",
+                    "invalid": ENTIER_INVALIDE,
+                    "min_value": "Une quantité reçue n'est pas négative.",
+                    "max_value": f"Reçu au plus {envoyee} : la quantité envoyée.",
+                },
+                widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
+            )
+
+    def quantites(self) -> dict[int, int]:
+        return {int(nom.removeprefix("ligne_")): valeur for nom, valeur in self.cleaned_data.items()}

@@ -3,13 +3,18 @@ from django.urls import path
 from magasin.web.views import (
     articles,
     auth,
+    caisse,
     facturation,
     inventaires,
+    marges,
     personnes,
     quarantaine,
+    rapports,
+    receptions,
     stock,
     tableau,
     terminaux,
+    transferts,
     ventes,
 )
 
@@ -27,6 +32,20 @@ urlpatterns = [
     path("ventes/<int:pk>/retour/", ventes.vente_retour, name="vente_retour"),
     path("ventes/<int:pk>/facture/", ventes.facture, name="facture"),
     path("ventes/<int:pk>/facture.pdf", ventes.facture_telecharger, name="facture_pdf"),
+    # Rapports (?format=csv|xlsx exports the report shown)
+    path("rapports/", rapports.rapports, name="rapports"),
+    path("marges/", marges.marges, name="marges"),
+    # Caisse: rates, cash movements, closings, receivables (magasin.caisse)
+    path("caisse/", caisse.caisse_accueil, name="caisse"),
+    path("caisse/taux/", caisse.taux, name="caisse_taux"),
+    path("caisse/mouvements/", caisse.mouvements, name="caisse_mouvements"),
+    path("caisse/cloturer/", caisse.cloture_nouvelle, name="caisse_cloturer"),
+    path("caisse/clotures/<int:pk>/", caisse.cloture_detail, name="caisse_cloture"),
+    path("caisse/clotures/<int:pk>/imprimer/", caisse.cloture_imprimer, name="caisse_cloture_imprimer"),
+    path("caisse/clotures/<int:pk>/vu/", caisse.cloture_prise_en_compte, name="caisse_cloture_vu"),
+    path("caisse/creances/", caisse.creances, name="caisse_creances"),
+    path("caisse/clients/<int:pk>/", caisse.client_detail, name="caisse_client"),
+    path("caisse/ventes/<int:pk>/encaisser/", caisse.vente_encaissement, name="caisse_encaisser"),
     # Facturation
     path("facturation/", facturation.facturation, name="facturation"),
     path("facturation/articles/", facturation.facturation_articles, name="facturation_articles"),
@@ -52,6 +71,14 @@ urlpatterns = [
         inventaires.inventaire_cloture,
         name="inventaire_cloture",
     ),
+    # Receptions from suppliers and transfers between shops
+    path("stock/receptions/", receptions.receptions, name="receptions"),
+    path("stock/receptions/nouvelle/", receptions.reception_nouvelle, name="reception_nouvelle"),
+    path("stock/receptions/<int:pk>/", receptions.reception, name="reception"),
+    path("stock/transferts/", transferts.transferts, name="transferts"),
+    path("stock/transferts/nouveau/", transferts.transfert_nouveau, name="transfert_nouveau"),
+    path("stock/transferts/<int:pk>/", transferts.transfert, name="transfert"),
+    path("stock/transferts/<int:pk>/recevoir/", transferts.transfert_reception, name="transfert_recevoir"),
     # Quarantaine
     path("quarantaine/", quarantaine.quarantaine, name="quarantaine"),
     path("quarantaine/<int:pk>/", quarantaine.quarantaine_detail, name="quarantaine_detail"),

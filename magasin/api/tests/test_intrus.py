@@ -42,7 +42,7 @@ def monde_b(monde: Monde) -> Monde:
     b.save()
     Article.objects.filter(pk=monde.article_autre.pk).update(nom=f"Article {SECRET}", code=f"{SECRET}-1")
     monde.article_autre.refresh_from_db()
-    stock_entree(article=monde.article_autre, quantite=5, utilisateur=SECRET, reference_document=SECRET)
+    stock_entree(article=monde.article_autre, quantite=5, acteur=None, reference_document=SECRET)
     d = monde.poste_autre.sync(
         [
             vente(f"{SECRET}-F1", (monde.article_autre.pk, 2, 3000), uuid=f"{SECRET}-U1", client_nom=SECRET),

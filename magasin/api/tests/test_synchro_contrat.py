@@ -176,6 +176,7 @@ def test_catalogue_de_la_boutique_et_son_delta(monde: Monde):
         "seuil_alerte",
         "est_actif",
         "date_modification",
+        "categorie",
     }
     assert (sucre["nom"], sucre["prix_vente"], sucre["quantite_stock"]) == ("Sucre Kwilu 1 kg", "25000.00", 100)
     assert sucre["est_actif"] is True and isinstance(sucre["seuil_alerte"], int)

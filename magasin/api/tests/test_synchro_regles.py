@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from magasin.boutiques.models import ChampInconnu, PolitiqueStock, Terminal
 from magasin.boutiques.tests.factories import creer_terminal
-from magasin.stock.models import MouvementStock
+from magasin.stock.models import Article, MouvementStock
 from magasin.stock.tests.factories import creer_article
 from magasin.stock.tests.invariants import verifier_registre
 from magasin.ventes.models import LigneVente, SequenceRecue, StatutQuarantaine, Vente, VenteQuarantaine
@@ -455,7 +455,7 @@ def test_renvoi_accepte_apres_livraison_ferme_la_quarantaine(monde: Monde):
 
     lot = [vente("Q-L", (monde.article2.pk, 15, 10))]
     assert monde.poste.sync(lot).json()["details"]["erreurs"][0]["code"] == "STOCK_INSUFFISANT"
-    stock_entree(article=monde.article2, quantite=10, utilisateur="gerant")
+    stock_entree(article=monde.article2, quantite=10, acteur=None)
     d = monde.poste.sync(lot).json()
     assert d["details"]["creees"][0]["status"] == "created"
     q = VenteQuarantaine.objects.get(numero_facture="Q-L")
@@ -468,7 +468,7 @@ def test_rejouer_depuis_la_quarantaine_apres_correction(monde: Monde):
 
     monde.poste.sync([vente("Q-R", (monde.article2.pk, 12, 10))])
     q = VenteQuarantaine.objects.get(numero_facture="Q-R")
-    stock_entree(article=monde.article2, quantite=5, utilisateur="gerant")
+    stock_entree(article=monde.article2, quantite=5, acteur=None)
     quarantaine_rejouer(quarantaine=q, utilisateur=None)
     q.refresh_from_db()
     assert q.statut == "REJOUEE" and q.vente.numero_facture == "Q-R"
@@ -502,6 +502,10 @@ def test_nombre_de_requetes_borne_quelle_que_soit_la_taille_du_lot(monde: Monde)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's")
+@pytest.mark.skipif(
+    connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is None,
+    reason="behind PgBouncer (transaction pooling) nothing is prepared: settings.DATABASE_PGBOUNCER",
+)
 def test_sur_postgresql_les_requetes_d_une_synchro_repetee_sont_preparees(monde: Monde):
     """A worker's connection prepares a sync's statements once it has run them a few times
     (settings.py, DATABASE_PREPARED_STATEMENTS): PostgreSQL no longer parses them."""
@@ -526,7 +530,10 @@ def test_sur_postgresql_le_lot_est_planifie_une_fois_pour_toutes_sans_effet_hors
     assert r.status_code == 201 and r.json()["ventes_creees"] == 1
     requetes = [q["sql"] for q in ctx.captured_queries]
     reglage = requetes.index("SET LOCAL plan_cache_mode = force_generic_plan")
-    verrou_boutique = next(i for i, q in enumerate(requetes) if 'FROM "boutiques_boutique"' in q and "FOR UPDATE" in q)
+    # FOR NO KEY UPDATE: the shop's lock does not block the foreign-key checks of its rows.
+    verrou_boutique = next(
+        i for i, q in enumerate(requetes) if 'FROM "boutiques_boutique"' in q and "FOR NO KEY UPDATE" in q
+    )
     assert reglage < verrou_boutique
     with connection.cursor() as curseur:
         curseur.execute("SHOW plan_cache_mode")
@@ -609,3 +616,20 @@ def test_connexion_coupee_pendant_le_corps_400_et_rien_d_ecrit(monde: Monde):
     )
     assert (r.status_code, r.json()["code"]) == (400, "REQUETE_INCOMPLETE")
     assert not Vente.objects.exists()
+
+
+def test_une_ligne_prend_le_cout_moyen_en_vigueur_a_son_enregistrement(monde: Monde):
+    """Margins need the cost of what was sold: each line keeps the article's average cost of the
+    moment the server records the sale, not a later one (a receipt must not rewrite past margins)."""
+    Article.objects.filter(pk=monde.article.pk).update(cout_moyen=Decimal("1500"))
+    monde.poste.sync([vente("COUT-1", (monde.article.pk, 2, 2500))])
+    Article.objects.filter(pk=monde.article.pk).update(cout_moyen=Decimal("1800"))
+    monde.poste.sync([vente("COUT-2", (monde.article.pk, 1, 2500))])
+    couts = dict(LigneVente.objects.values_list("vente__numero_facture", "cout_unitaire"))
+    assert couts == {"COUT-1": Decimal("1500.00"), "COUT-2": Decimal("1800.00")}
+
+
+def test_une_ligne_d_un_article_jamais_coute_a_un_cout_inconnu(monde: Monde):
+    """An average of 0 means no receipt yet: the margin reports must not count the goods as free."""
+    monde.poste.sync([vente("COUT-0", (monde.article.pk, 1, 2500))])
+    assert LigneVente.objects.get(vente__numero_facture="COUT-0").cout_unitaire is None

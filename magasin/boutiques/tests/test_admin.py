@@ -94,7 +94,7 @@ def test_quarantaine_rejouee_ou_ecartee_avec_motif_depuis_l_admin(admin_client, 
     q.refresh_from_db()
     assert q.statut == "EN_ATTENTE"
     # Fix the cause, then replay.
-    stock_entree(article=Article.objects.get(boutique=donnees), quantite=100, utilisateur="admin")
+    stock_entree(article=Article.objects.get(boutique=donnees), quantite=100, acteur=None)
     admin_client.post(url, {"action": "rejouer", "_selected_action": [q.pk]})
     q.refresh_from_db()
     assert q.statut == "REJOUEE" and q.vente is not None and q.traite_par is not None

@@ -13,8 +13,9 @@ from django.test import Client
 
 from magasin.boutiques.tests.factories import BoutiqueFactory, creer_terminal
 from magasin.core.journal import FormatJSON
-from magasin.core.tests.outils import SYNC
 from magasin.stock.tests.factories import creer_article
+
+SYNC = "/api/v2/simple/ventes/sync"
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.test import Client
 
 from magasin.boutiques.models import Boutique, Terminal
 from magasin.boutiques.tests.factories import BoutiqueFactory, MembreFactory
-from magasin.core.tests.outils import commande, commande_json
+from magasin.exploitation.tests.outils import commande, commande_json
 from magasin.reprise.models import ImportAncien, MouvementAncien, RejetImport
 from magasin.reprise.services import REFERENCE_OUVERTURE, importer_ancien
 from magasin.reprise.tests.ancien import (
@@ -294,7 +294,7 @@ def test_les_nouveaux_ids_passent_apres_les_anciens(export: Path):
         code="NEUF",
         nom="Neuf",
         prix_vente=Decimal("10"),
-        utilisateur="t",
+        acteur=None,
         stock_initial=5,
     )
     assert article.pk > 22

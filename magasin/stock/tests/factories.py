@@ -31,5 +31,5 @@ def creer_article(
         stock_initial=stock,
         seuil_alerte=seuil,
         est_actif=est_actif,
-        utilisateur="tests",
+        acteur=None,
     )

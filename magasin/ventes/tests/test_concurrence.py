@@ -24,11 +24,11 @@ def test_decrements_concurrents_sur_un_article_aucune_mise_a_jour_perdue():
 
     def vendre() -> None:
         for _ in range(25):
-            stock_sortie(article=article, quantite=1, utilisateur="t", motif="test")
+            stock_sortie(article=article, quantite=1, acteur=None, motif="test")
 
     def livrer() -> None:
         for _ in range(25):
-            stock_entree(article=article, quantite=2, utilisateur="t")
+            stock_entree(article=article, quantite=2, acteur=None)
 
     assert en_parallele([vendre] * 6 + [livrer] * 2) == []
     article.refresh_from_db()

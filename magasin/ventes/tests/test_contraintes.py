@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from magasin.boutiques.tests.factories import BoutiqueFactory
@@ -115,7 +115,6 @@ def test_l_historique_ne_peut_etre_supprime_en_cascade():
 def test_tables_chaudes_sans_index_redondant(modele):
     """Every index is one more write per sale: on the tables a sync appends to, no index may be
     a leading part of another (that lookup is already served), and the lookups keep theirs."""
-    from django.db import connection
 
     with connection.cursor() as curseur:
         contraintes = connection.introspection.get_constraints(curseur, modele._meta.db_table)
@@ -137,3 +136,94 @@ def test_tables_chaudes_sans_index_redondant(modele):
         assert {"cree_par_id", "annulee_par_id"} <= premieres
     else:
         assert "article_id" in premieres  # an article's history, PROTECT checks on an article
+
+
+# --- References: the database refuses what the services never write ---------------------------
+
+COMPOSITES = pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="composite foreign keys exist on PostgreSQL and MariaDB only (SQLite keeps single-column keys)",
+)
+
+
+def _ligne(vente_id, article, boutique, **kw):
+    return LigneVente(
+        vente_id=vente_id,
+        article=article,
+        boutique=boutique,
+        quantite=1,
+        prix_unitaire=Decimal("10"),
+        total_ligne=Decimal("10"),
+        **kw,
+    )
+
+
+def _mouvement(article_id, boutique):
+    return MouvementStock(
+        article_id=article_id,
+        boutique=boutique,
+        type_mouvement="SORTIE",
+        quantite=-1,
+        stock_avant=1,
+        stock_apres=0,
+        date_mouvement=timezone.now(),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_une_ligne_doit_appartenir_a_une_vente_existante():
+    boutique = BoutiqueFactory()
+    article = creer_article(boutique)
+    # Checked at COMMIT where Django declares its keys deferrable (PostgreSQL, SQLite).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _ligne(987654321, article, boutique).save()
+    assert not LigneVente.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_un_mouvement_doit_porter_sur_un_article_existant():
+    boutique = BoutiqueFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MouvementStock.objects.bulk_create([_mouvement(987654321, boutique)])
+    assert not MouvementStock.objects.filter(article_id=987654321).exists()
+
+
+@COMPOSITES
+@pytest.mark.django_db(transaction=True)
+def test_une_ligne_ne_peut_appartenir_a_la_vente_d_une_autre_boutique():
+    a, b = BoutiqueFactory(), BoutiqueFactory()
+    article_a = creer_article(a)
+    vente_b = _vente(b)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _ligne(vente_b.pk, article_a, a).save()
+
+
+@COMPOSITES
+@pytest.mark.django_db(transaction=True)
+def test_une_ligne_ne_peut_vendre_l_article_d_une_autre_boutique():
+    a, b = BoutiqueFactory(), BoutiqueFactory()
+    vente_a = _vente(a)
+    article_b = creer_article(b)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _ligne(vente_a.pk, article_b, a).save()
+
+
+@COMPOSITES
+@pytest.mark.django_db(transaction=True)
+def test_un_mouvement_ne_peut_porter_sur_l_article_d_une_autre_boutique():
+    a, b = BoutiqueFactory(), BoutiqueFactory()
+    article_b = creer_article(b)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MouvementStock.objects.bulk_create([_mouvement(article_b.pk, a)])
+    assert MouvementStock.objects.filter(article=article_b).count() == 1  # its opening stock only
+
+
+@pytest.mark.django_db(transaction=True)
+def test_une_ligne_coherente_est_acceptee():
+    """The counterpart of the refusals above: the same row within one shop is written."""
+    boutique = BoutiqueFactory()
+    article = creer_article(boutique)
+    vente = _vente(boutique)
+    with transaction.atomic():
+        _ligne(vente.pk, article, boutique, cout_unitaire=Decimal("4")).save()
+    assert LigneVente.objects.get().cout_unitaire == Decimal("4.00")

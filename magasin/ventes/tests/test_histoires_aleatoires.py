@@ -245,14 +245,14 @@ class Histoires(RuleBasedStateMachine):
     @rule(b=st.integers(0, 1), a=st.integers(0, 2), quantite=st.integers(1, 20))
     def livrer(self, b: int, a: int, quantite: int) -> None:
         article = self.articles[b][a]
-        stock_entree(article=article, quantite=quantite, utilisateur="livreur")
+        stock_entree(article=article, quantite=quantite, acteur=None)
         self.stock[article.pk] += quantite
 
     @rule(b=st.integers(0, 1), a=st.integers(0, 2), quantite=st.integers(1, 8))
     def perdre(self, b: int, a: int, quantite: int) -> None:
         article = self.articles[b][a]
         try:
-            stock_sortie(article=article, quantite=quantite, utilisateur="gerant", motif="casse")
+            stock_sortie(article=article, quantite=quantite, acteur=None, motif="casse")
         except ErreurMetier as e:
             assert e.code == CodeErreur.STOCK_INSUFFISANT
             assert self.boutiques[b].politique_stock == PolitiqueStock.REFUSER
@@ -263,7 +263,7 @@ class Histoires(RuleBasedStateMachine):
     @rule(b=st.integers(0, 1), a=st.integers(0, 2), compte=st.integers(0, 25))
     def compter(self, b: int, a: int, compte: int) -> None:
         article = self.articles[b][a]
-        stock_ajuster(article=article, quantite_comptee=compte, utilisateur="gerant", motif="inventaire")
+        stock_ajuster(article=article, quantite_comptee=compte, acteur=None, motif="inventaire")
         self.stock[article.pk] = compte
 
     @rule(u=st.integers(0, 4), b=st.integers(0, 1), lignes=lignes_st, double=st.booleans())

@@ -79,6 +79,9 @@ def _etat(articles: list[Article]) -> tuple[int, int, list[int]]:
 
 def test_lot_renvoye_apres_sigkill_de_l_ouvrier_chaque_vente_une_seule_fois():
     exiger_postgres()
+    if BACKEND == "pgbouncer":
+        # Its pid here may serve the worker's batch next: the batch cannot be told apart.
+        pytest.skip("pg_backend_pid() names a session; PgBouncer's transaction pooling has none")
     boutique = BoutiqueFactory()
     articles = [creer_article(boutique, stock=10_000) for _ in range(3)]
     terminal, jeton = creer_terminal(boutique)
@@ -133,6 +136,9 @@ def test_lot_renvoye_apres_sigkill_de_l_ouvrier_chaque_vente_une_seule_fois():
 
 def test_connexion_coupee_au_milieu_du_lot_5xx_json_rien_d_ecrit_et_le_renvoi_reussit():
     exiger_postgres()
+    if BACKEND == "pgbouncer":
+        # (test_replique.py restarts PgBouncer under a terminal's resend instead.)
+        pytest.skip("pg_backend_pid() names a session; PgBouncer's transaction pooling has none")
     boutique = BoutiqueFactory()
     articles = [creer_article(boutique, stock=10_000) for _ in range(3)]
     terminal, jeton = creer_terminal(boutique)

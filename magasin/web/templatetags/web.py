@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django import template
 
+from magasin.caisse.selectors import EquivalentsUsd
 from magasin.core.formats import montant_affiche
 from magasin.ventes.entrees import mode_de_libelle
 from magasin.ventes.models import ModePaiement
@@ -15,6 +17,13 @@ register = template.Library()
 def cdf(montant: Decimal | None, devise: str = "CDF") -> str:
     """`1 250 000 CDF`."""
     return montant_affiche(montant, devise or "CDF")
+
+
+@register.filter
+def usd_de(equivalents: EquivalentsUsd, cle: object) -> str:
+    """A report period's net in USD at each day's rate (`—` when a day has no rate yet)."""
+    montant = equivalents.par_periode.get(cle, Decimal("0")) if isinstance(cle, date) else None
+    return montant_affiche(montant, "USD") if montant is not None else "—"
 
 
 @register.filter

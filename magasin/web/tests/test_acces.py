@@ -20,7 +20,7 @@ def donnees_autre(monde):  # type: ignore[no-untyped-def]
         {"lignes": [{"article_id": monde.article_autre.pk, "quantite": 1, "prix_unitaire": "500"}]}
     )
     vente = vente_creer(boutique=monde.autre, utilisateur=monde.gerant_autre, entree=entree).vente
-    stock_entree(article=monde.article_autre, quantite=3, utilisateur="x", reference_document="BL-AUTRE")
+    stock_entree(article=monde.article_autre, quantite=3, acteur=None, reference_document="BL-AUTRE")
     from magasin.boutiques.services import terminal_rotation_jeton
 
     jeton = terminal_rotation_jeton(terminal=monde.terminal_autre)

@@ -24,13 +24,13 @@ from magasin.web.exports import texte_csv
 
 def _catalogue(monde):  # type: ignore[no-untyped-def]
     """Awkward values: formula-like names, a leading apostrophe, a zero-led barcode, an inactive article."""
-    boissons = categorie_obtenir(boutique=monde.boutique, nom="Boissons")
-    article_modifier(article=monde.article, categorie="Riz et farines")
+    boissons = categorie_obtenir(acteur=None, boutique=monde.boutique, nom="Boissons")
+    article_modifier(acteur=None, article=monde.article, categorie="Riz et farines")
     creer_article(monde.boutique, code="F1", nom="=1+1", prix="2500", stock=3)
     creer_article(monde.boutique, code="F2", nom="'=SOMME(A1)", prix="10.50", stock=0)
     creer_article(monde.boutique, code="F3", nom="-20 % promo", prix="0", stock=7, est_actif=False)
     coca = creer_article(monde.boutique, code="0042", nom="Coca 33 cl", prix="999999999999.99", stock=12)
-    article_modifier(article=coca, code_barres="0123456789", categorie=boissons.nom)
+    article_modifier(acteur=None, article=coca, code_barres="0123456789", categorie=boissons.nom)
 
 
 def _exporter(client, monde, format_=""):  # type: ignore[no-untyped-def]
@@ -128,7 +128,7 @@ def test_export_limite_aux_boutiques_de_l_utilisateur(monde, client_gerant, clie
 
 
 def test_import_range_dans_les_categories_de_la_boutique_seulement(monde, client_gerant):
-    etrangere = categorie_obtenir(boutique=monde.autre, nom="Boissons")
+    etrangere = categorie_obtenir(acteur=None, boutique=monde.autre, nom="Boissons")
     fichier = "code;nom;prix_vente;categorie\nJUS;Jus;800;boissons\nEAU;Eau;500;Boissons\nRIZ25;;;  Riz   blanc \n"
     contenu = _apercu(client_gerant, monde, "c.csv", fichier.encode())
     assert "2 à créer, 1 à modifier" in contenu
@@ -146,7 +146,7 @@ def test_import_range_dans_les_categories_de_la_boutique_seulement(monde, client
 
 
 def test_formulaires_article_categorie_de_sa_boutique(monde, client_gerant):
-    etrangere = categorie_obtenir(boutique=monde.autre, nom="Pagnes")
+    etrangere = categorie_obtenir(acteur=None, boutique=monde.autre, nom="Pagnes")
     r = client_gerant.post(
         "/articles/nouveau/",
         {
@@ -182,9 +182,9 @@ def test_formulaires_article_categorie_de_sa_boutique(monde, client_gerant):
 
 
 def test_filtre_par_categorie_ignore_celles_des_autres_boutiques(monde, client_gerant):
-    article_modifier(article=monde.article, categorie="Riz")
+    article_modifier(acteur=None, article=monde.article, categorie="Riz")
     creer_article(monde.boutique, code="AUTRE", nom="Huile")
-    article_modifier(article=monde.article_autre, categorie="Savons")
+    article_modifier(acteur=None, article=monde.article_autre, categorie="Savons")
     riz = Categorie.objects.get(boutique=monde.boutique, nom="Riz")
     savons = Categorie.objects.get(nom="Savons")
     page = client_gerant.get(f"/articles/?categorie={riz.pk}").content.decode()
@@ -208,12 +208,12 @@ def test_tableau_de_bord_ventes_par_categorie_en_une_requete(monde, client_geran
             assert client_gerant.get("/").status_code == 200
         return len(ctx.captured_queries)
 
-    article_modifier(article=monde.article, categorie="Riz")
+    article_modifier(acteur=None, article=monde.article, categorie="Riz")
     _vendre(monde, monde.article, 2)
     une = requetes()
     for n in range(3):
         a = creer_article(monde.boutique, prix="1000", nom=f"Jus {n}")
-        article_modifier(article=a, categorie=f"Boissons {n % 2}")
+        article_modifier(acteur=None, article=a, categorie=f"Boissons {n % 2}")
         _vendre(monde, a, n + 1)
     sans = creer_article(monde.boutique, prix="300", nom="Divers")
     _vendre(monde, sans, 1)
@@ -223,13 +223,13 @@ def test_tableau_de_bord_ventes_par_categorie_en_une_requete(monde, client_geran
     assert "Riz" in tableau and "Boissons 0" in tableau and "Boissons 1" in tableau and "Sans catégorie" in tableau
     assert tableau.index("Riz") < tableau.index("Boissons 0") < tableau.index("Boissons 1")
     # Another shop's sales stay out, and it has no view of them.
-    article_modifier(article=monde.article_autre, categorie="Savons")
+    article_modifier(acteur=None, article=monde.article_autre, categorie="Savons")
     _vendre(monde, monde.article_autre, 1)
     assert "Savons" not in client_gerant.get("/").content.decode()
 
 
 def test_admin_refuse_la_categorie_d_une_autre_boutique(monde, admin_client):
-    etrangere = categorie_obtenir(boutique=monde.autre, nom="Savons")
+    etrangere = categorie_obtenir(acteur=None, boutique=monde.autre, nom="Savons")
     a = monde.article
     donnees = {
         "boutique": a.boutique_id,
@@ -245,7 +245,7 @@ def test_admin_refuse_la_categorie_d_une_autre_boutique(monde, admin_client):
     assert r.status_code == 200 and "appartient à une autre boutique" in r.content.decode()
     a.refresh_from_db()
     assert a.categorie_id is None
-    propre = categorie_obtenir(boutique=monde.boutique, nom="Riz")
+    propre = categorie_obtenir(acteur=None, boutique=monde.boutique, nom="Riz")
     assert (
         admin_client.post(f"/admin/stock/article/{a.pk}/change/", {**donnees, "categorie": propre.pk}).status_code
         == 302
@@ -255,9 +255,9 @@ def test_admin_refuse_la_categorie_d_une_autre_boutique(monde, admin_client):
 
 
 def test_service_refuse_une_categorie_resolue_d_une_autre_boutique(monde):
-    etrangere = categorie_obtenir(boutique=monde.autre, nom="Savons")
+    etrangere = categorie_obtenir(acteur=None, boutique=monde.autre, nom="Savons")
     assert etrangere is not None
     with pytest.raises(ErreurMetier, match="autre boutique"):
-        article_modifier(article=monde.article, categorie=etrangere)
+        article_modifier(acteur=None, article=monde.article, categorie=etrangere)
     monde.article.refresh_from_db()
     assert monde.article.categorie_id is None

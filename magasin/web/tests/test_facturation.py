@@ -99,7 +99,7 @@ def test_recherche_par_code_barres_et_ligne_au_prix_de_l_article(monde, client_c
     article = creer_article(monde.boutique, stock=5, prix="3000", nom="Lait en poudre")
     from magasin.stock.services import article_modifier
 
-    article_modifier(article=article, code_barres="6001234567890")
+    article_modifier(acteur=None, article=article, code_barres="6001234567890")
     contenu = client_caissier.get(
         "/facturation/articles/", {"boutique": monde.boutique.pk, "q": "6001234567890"}
     ).content.decode()

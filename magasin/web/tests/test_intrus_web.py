@@ -31,6 +31,11 @@ OBJETS = {
     "terminal": "terminal",
     "personne": "personne",
     "inventaire": "inventaire",
+    "reception": "reception",
+    "transfert": "transfert",
+    "caisse_cloture": "cloture",
+    "caisse_client": "client",
+    "caisse_encaisser": "vente",
 }
 # Every <action> of every URL that takes one (terminals, count sessions), and some it does not.
 ACTIONS = ["rotation", "revoquer", "desactiver", "activer", "jeton", "supprimer", "confirmer", "abandonner"]
@@ -50,6 +55,39 @@ def _etat_b(b) -> tuple:  # type: ignore[no-untyped-def]
         list(Inventaire.objects.filter(boutique=b).values_list("pk", "statut")),
         LigneInventaire.objects.filter(boutique=b).count(),
     )
+
+
+def _reception_de(b, article):  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from magasin.stock.receptions import LigneRecue, reception_enregistrer
+
+    ligne = LigneRecue(article_id=article.pk, quantite=1, cout_unitaire=Decimal(1))
+    return reception_enregistrer(boutique=b, fournisseur="F", lignes=[ligne], acteur=None)
+
+
+def _transfert_de(b, article):  # type: ignore[no-untyped-def]
+    """A transfer from B to a third shop (the intruder of A is a member of neither)."""
+    from magasin.stock.transferts import LigneAEnvoyer, transfert_envoyer
+
+    c = BoutiqueFactory()
+    creer_article(c, stock=0, code=article.code)
+    return transfert_envoyer(
+        source=b, destination=c, lignes=[LigneAEnvoyer(article_id=article.pk, quantite=1)], acteur=None
+    )
+
+
+def _caisse_de(b, terminal):  # type: ignore[no-untyped-def]
+    """A closing of B's terminal and a customer of B (magasin.caisse)."""
+    from magasin.caisse.models import Client as ClientCaisse
+    from magasin.caisse.selectors import Caisse
+    from magasin.caisse.services import cloture_enregistrer
+
+    caisse = Caisse(boutique=b, terminal=terminal)
+    return {
+        "cloture": cloture_enregistrer(caisse=caisse, jour=timezone.localdate(), comptes={}, cle="b", utilisateur=None),
+        "client": ClientCaisse.objects.create(boutique=b, cle="tel:812345678", nom="Client B", cree_le=timezone.now()),
+    }
 
 
 def test_chaque_page_a_identifiant_de_b_repond_404_a_un_utilisateur_de_a():
@@ -75,6 +113,9 @@ def test_chaque_page_a_identifiant_de_b_repond_404_a_un_utilisateur_de_a():
         "terminal": terminal_b,
         "personne": MembreFactory(boutique=b, role=Role.CAISSIER).utilisateur,
         "inventaire": Inventaire.objects.create(boutique=b, ouvert_le=timezone.now()),
+        "reception": _reception_de(b, article_b),
+        "transfert": _transfert_de(b, article_b),
+        **_caisse_de(b, terminal_b),
     }
     motifs = _motifs_avec_id()
     assert motifs, "the web has no URL with an id any more?"

@@ -465,7 +465,7 @@ def test_catalogue_par_categorie_et_export_sur_un_telephone(page, live_server): 
     boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-009")
     gerant = MembreFactory(boutique=boutique, role=Role.GERANT, utilisateur__username="gerant").utilisateur
     jus = creer_article(boutique, stock=30, prix="1500", nom="Jus de mangue 1 L", code="JUS1")
-    article_modifier(article=jus, categorie="Boissons")
+    article_modifier(acteur=None, article=jus, categorie="Boissons")
     riz = creer_article(boutique, stock=30, prix="45000", nom="Sac de riz 25 kg", code="RIZ25")
     for article, quantite in ((jus, 3), (riz, 1)):
         entree = VenteEntree.model_validate(

@@ -154,7 +154,7 @@ def test_export_csv_et_xlsx_suivent_les_filtres_et_les_boutiques(monde, client_g
     assert numeros == {v1.numero_facture, v2.numero_facture}
     assert autre.numero_facture not in texte
     reponse = client_gerant.get("/ventes/", {"format": "xlsx", "mode_paiement": "CARTE"})
-    feuille = load_workbook(io.BytesIO(reponse.content)).active
+    feuille = load_workbook(io.BytesIO(b"".join(reponse.streaming_content))).active
     rangees = list(feuille.iter_rows(values_only=True))
     assert [r[0] for r in rangees[1:]] == [v1.numero_facture]
     assert rangees[1][7] == 1250000

@@ -12,9 +12,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from magasin.boutiques.acces import a_le_role, boutiques_avec_role, boutiques_visibles, exiger_role, nom_auteur
+from magasin.boutiques.acces import a_le_role, boutiques_avec_role, boutiques_visibles
 from magasin.boutiques.models import Boutique, Role
-from magasin.core.erreurs import ErreurMetier
+from magasin.core.erreurs import CodeErreur, ErreurMetier
+from magasin.core.routage import lecture_replique
 from magasin.stock.import_catalogue import (
     COLONNES_EXPORT,
     LigneCatalogue,
@@ -72,6 +73,7 @@ def _seule(boutiques: QuerySet[Boutique]) -> Boutique | None:
 
 
 @login_required
+@lecture_replique
 def articles_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """One shop's catalogue in the import's format (`?format=xlsx`, CSV otherwise)."""
     boutiques, choisie = boutiques_filtrees(request)
@@ -123,28 +125,24 @@ def article_nouveau(request: HttpRequest) -> HttpResponse:
     form = ArticleCreationForm(request.POST or None, boutiques=boutiques)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if articles_de_boutiques(boutiques=[d["boutique"]]).filter(code=d["code"]).exists():
-            form.add_error("code", "Ce code existe déjà dans cette boutique.")
+        try:
+            article = article_creer(
+                boutique=d["boutique"],
+                code=d["code"],
+                nom=d["nom"].strip(),
+                prix_vente=d["prix_vente"],
+                stock_initial=d["stock_initial"],
+                seuil_alerte=d["seuil_alerte"],
+                code_barres=d["code_barres"].strip(),
+                est_actif=d["est_actif"],
+                categorie=d["categorie"],
+                acteur=request.user,
+            )
+        except ErreurMetier as erreur:
+            form.add_error("code" if erreur.code == CodeErreur.CODE_ARTICLE_PRIS else None, erreur.message)
         else:
-            try:
-                exiger_role(request.user, d["boutique"], Role.GERANT)
-                article = article_creer(
-                    boutique=d["boutique"],
-                    code=d["code"].strip(),
-                    nom=d["nom"].strip(),
-                    prix_vente=d["prix_vente"],
-                    stock_initial=d["stock_initial"],
-                    seuil_alerte=d["seuil_alerte"],
-                    code_barres=d["code_barres"].strip(),
-                    est_actif=d["est_actif"],
-                    categorie=d["categorie"],
-                    utilisateur=nom_auteur(request.user),
-                )
-            except ErreurMetier as erreur:
-                form.add_error(None, erreur.message)
-            else:
-                messages.success(request, f"Article {article.nom} créé.")
-                return redirect("web:article_detail", pk=article.pk)
+            messages.success(request, f"Article {article.nom} créé.")
+            return redirect("web:article_detail", pk=article.pk)
     return render(
         request,
         "web/article_form.html",
@@ -165,11 +163,15 @@ def article_modification(request: HttpRequest, pk: int) -> HttpResponse:
         "est_actif": article.est_actif,
         "categorie": article.categorie.nom if article.categorie else "",
     }
-    form = ArticleModificationForm(request.POST or None, initial=initial)
+    form = ArticleModificationForm(request.POST or None, initial=initial, prix_actuel=article.prix_vente)
     if request.method == "POST" and form.is_valid():
-        article_modifier(article=article, **form.cleaned_data)
-        messages.success(request, f"Article {article.nom} modifié.")
-        return redirect("web:article_detail", pk=article.pk)
+        try:
+            article_modifier(article=article, acteur=request.user, **form.cleaned_data)
+        except ErreurMetier as erreur:
+            form.add_error(None, erreur.message)
+        else:
+            messages.success(request, f"Article {article.nom} modifié.")
+            return redirect("web:article_detail", pk=article.pk)
     return render(
         request,
         "web/article_form.html",
@@ -199,7 +201,7 @@ def article_import(request: HttpRequest) -> HttpResponse:
         boutique = get_object_or_404(boutiques, pk=attente["boutique"])
         lignes = [LigneCatalogue(numero=n, valeurs=v) for n, v in attente["lignes"]]
         try:
-            apercu = catalogue_appliquer(boutique=boutique, lignes=lignes, utilisateur=request.user)
+            apercu = catalogue_appliquer(boutique=boutique, lignes=lignes, acteur=request.user)
         except ErreurMetier as erreur:
             messages.error(request, erreur.message)
             return redirect("web:article_import")

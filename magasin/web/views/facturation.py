@@ -21,6 +21,7 @@ from magasin.ventes.entrees import VenteEntree
 from magasin.ventes.models import ModePaiement
 from magasin.ventes.services import vente_creer
 from magasin.web.forms import RechercheArticleForm, identifiant
+from magasin.web.views.caisse import reglement_enregistrer, reglement_lire
 
 
 def _contexte(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -79,13 +80,19 @@ def facturation(request: HttpRequest) -> HttpResponse:
         "paye": p.get("paye") == "on",
         "client_nom": p.get("client_nom", ""),
         "client_telephone": p.get("client_telephone", ""),
+        # Paid partly in USD (magasin.caisse): shown again, read by reglement_lire.
+        "montant_usd": p.get("montant_usd", "")[:20],
+        "montant_cdf_recu": p.get("montant_cdf_recu", "")[:20],
     }
     erreur_generale = ""
     if not lignes:
         erreur_generale = "Ajoutez au moins un article."
     if not erreur_generale and not any(ligne["erreur"] for ligne in lignes):
         try:
-            donnees = {k: v for k, v in valeurs.items() if k != "boutique"}
+            reglement = reglement_lire(
+                p, boutique=boutique, lignes=brutes, paye=valeurs["paye"], mode=valeurs["mode_paiement"]
+            )
+            donnees = {k: v for k, v in valeurs.items() if k not in ("boutique", "montant_usd", "montant_cdf_recu")}
             donnees["lignes"] = brutes
             if p.get("uuid", "").strip():
                 # Made when the form was shown: a resubmission is recognised as a resend.
@@ -109,6 +116,9 @@ def facturation(request: HttpRequest) -> HttpResponse:
         else:
             vente = resultat.vente
             assert vente is not None
+            if reglement is not None:
+                cle = p.get("uuid", "").strip() or vente.numero_facture
+                reglement_enregistrer(request, vente=vente, reglement=reglement, cle=cle)
             if resultat.statut == "already_exists":
                 messages.info(request, f"Facture {vente.numero_facture} déjà enregistrée.")
             else:

@@ -36,7 +36,7 @@ def inventaires(request: HttpRequest) -> HttpResponse:
 def inventaire_nouveau(request: HttpRequest) -> HttpResponse:
     boutique = get_object_or_404(boutiques_visibles(request.user), pk=identifiant(request.POST.get("boutique")) or 0)
     try:
-        inventaire = inventaire_ouvrir(boutique=boutique, utilisateur=request.user)
+        inventaire = inventaire_ouvrir(boutique=boutique, acteur=request.user)
     except ErreurMetier as erreur:
         return HttpResponse(erreur.message, status=erreur.statut_http)
     return redirect("web:inventaire", pk=inventaire.pk)
@@ -82,7 +82,7 @@ def inventaire_comptage(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ligne = inventaire_compter(
             inventaire=inv,
-            utilisateur=request.user,
+            acteur=request.user,
             article=article,
             quantite=form.cleaned_data["quantite"],
             ajouter=not form.cleaned_data["remplacer"],
@@ -101,10 +101,10 @@ def inventaire_cloture(request: HttpRequest, pk: int, action: str) -> HttpRespon
     inv = _inventaire(request, pk)
     try:
         if action == "confirmer":
-            mouvements = inventaire_confirmer(inventaire=inv, utilisateur=request.user)
+            mouvements = inventaire_confirmer(inventaire=inv, acteur=request.user)
             messages.success(request, f"Inventaire confirmé : {len(mouvements)} ajustement(s) de stock.")
         else:
-            inventaire_abandonner(inventaire=inv, utilisateur=request.user)
+            inventaire_abandonner(inventaire=inv, acteur=request.user)
             messages.success(request, "Inventaire abandonné : le stock n'a pas bougé.")
     except ErreurMetier as erreur:
         return inventaire(request, pk, erreur=erreur)

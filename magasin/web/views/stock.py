@@ -12,18 +12,21 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from magasin.boutiques.acces import boutiques_avec_role, boutiques_visibles, nom_auteur
+from magasin.boutiques.acces import Utilisateur, boutiques_avec_role, boutiques_visibles
 from magasin.boutiques.models import Role
 from magasin.core.erreurs import ErreurMetier
+from magasin.core.routage import lecture_replique
 from magasin.stock.models import TypeMouvement
 from magasin.stock.selectors import articles_de_boutiques, mouvements_de_boutiques
 from magasin.stock.services import stock_ajuster, stock_entree, stock_sortie
 from magasin.web.acces import boutiques_filtrees
-from magasin.web.filtres import Filtres, paginer
+from magasin.web.filtres import Filtres
 from magasin.web.forms import EntreeForm, InventaireForm, SortieForm
+from magasin.web.pagination import paginer_plafonne
 
 
 @login_required
+@lecture_replique
 def mouvements(request: HttpRequest) -> HttpResponse:
     boutiques, choisie = boutiques_filtrees(request)
     f = Filtres(request)
@@ -38,7 +41,7 @@ def mouvements(request: HttpRequest) -> HttpResponse:
         request,
         "web/mouvements.html",
         {
-            "page": paginer(request, qs),
+            "page": paginer_plafonne(request, qs),
             "erreurs": f.erreurs,
             "boutiques": boutiques_visibles(request.user),
             "choisie": choisie,
@@ -55,7 +58,7 @@ def _formulaire_stock(
     classe: type[Form],
     titre: str,
     aide: str,
-    appliquer: Callable[[dict[str, Any], str], Any],
+    appliquer: Callable[[dict[str, Any], Utilisateur], Any],
 ) -> HttpResponse:
     boutiques = boutiques_avec_role(request.user, Role.GERANT)
     if not boutiques.exists():
@@ -66,7 +69,7 @@ def _formulaire_stock(
     if request.method == "POST" and form.is_valid():
         article = form.cleaned_data["article"]
         try:
-            appliquer(form.cleaned_data, nom_auteur(request.user))
+            appliquer(form.cleaned_data, request.user)
         except ErreurMetier as erreur:
             form.add_error(None, erreur.message)
         else:
@@ -83,10 +86,10 @@ def entree(request: HttpRequest) -> HttpResponse:
         classe=EntreeForm,
         titre="Livraison",
         aide="Une livraison reçue augmente le stock (mouvement ENTREE).",
-        appliquer=lambda d, auteur: stock_entree(
+        appliquer=lambda d, acteur: stock_entree(
             article=d["article"],
             quantite=d["quantite"],
-            utilisateur=auteur,
+            acteur=acteur,
             reference_document=d["reference_document"],
             commentaire=d["commentaire"],
         ),
@@ -100,8 +103,8 @@ def sortie(request: HttpRequest) -> HttpResponse:
         classe=SortieForm,
         titre="Perte ou casse",
         aide="Une perte ou une casse diminue le stock (mouvement SORTIE), avec un motif.",
-        appliquer=lambda d, auteur: stock_sortie(
-            article=d["article"], quantite=d["quantite"], utilisateur=auteur, motif=d["motif"]
+        appliquer=lambda d, acteur: stock_sortie(
+            article=d["article"], quantite=d["quantite"], acteur=acteur, motif=d["motif"]
         ),
     )
 
@@ -113,10 +116,10 @@ def inventaire(request: HttpRequest) -> HttpResponse:
         classe=InventaireForm,
         titre="Inventaire",
         aide="Saisissez la quantité comptée : l'écart devient un mouvement AJUSTEMENT.",
-        appliquer=lambda d, auteur: stock_ajuster(
+        appliquer=lambda d, acteur: stock_ajuster(
             article=d["article"],
             quantite_comptee=d["quantite_comptee"],
-            utilisateur=auteur,
+            acteur=acteur,
             motif=d["motif"],
         ),
     )

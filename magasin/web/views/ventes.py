@@ -6,6 +6,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,16 +15,17 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from magasin.boutiques.acces import a_le_role, boutiques_visibles
-from magasin.boutiques.models import Role, Terminal
+from magasin.boutiques.models import Boutique, Role, Terminal
 from magasin.core.erreurs import ErreurMetier
+from magasin.core.routage import lecture_replique
 from magasin.stock.selectors import mouvements_de_boutique
 from magasin.ventes.facture_pdf import facture_pdf
 from magasin.ventes.models import ModePaiement, StatutVente, Vente
-from magasin.ventes.selectors import quantites_retournees, ventes_de_boutiques, ventes_detaillees
+from magasin.ventes.selectors import quantites_retournees, totaux_historique, ventes_de_boutiques, ventes_detaillees
 from magasin.ventes.services import vente_annuler, vente_retourner
 from magasin.web.acces import boutiques_filtrees
 from magasin.web.exports import ventes_csv, ventes_xlsx
-from magasin.web.filtres import Filtres, paginer
+from magasin.web.filtres import PAR_PAGE, Filtres
 from magasin.web.forms import RetourForm, motif_lire
 
 
@@ -30,32 +33,39 @@ def _ventes_filtrees(request: HttpRequest):  # type: ignore[no-untyped-def]
     boutiques, choisie = boutiques_filtrees(request)
     f = Filtres(request)
     terminal_id = f.entier("terminal")
-    qs = ventes_de_boutiques(
-        boutiques=boutiques,
-        terminal_id=terminal_id,
-        date_debut=f.date("date_debut"),
-        date_fin=f.date("date_fin", fin=True),
-        mode_paiement=f.choix("mode_paiement", ModePaiement.choices),
-        statut=f.choix("statut", StatutVente.choices),
-        numero_facture=f.texte("numero_facture"),
-    )
-    return qs, f, choisie
+    valeurs: dict[str, Any] = {
+        "boutiques": boutiques,
+        "terminal_id": terminal_id,
+        "date_debut": f.date("date_debut"),
+        "date_fin": f.date("date_fin", fin=True),
+        "mode_paiement": f.choix("mode_paiement", ModePaiement.choices),
+        "statut": f.choix("statut", StatutVente.choices),
+        "numero_facture": f.texte("numero_facture"),
+    }
+    return ventes_de_boutiques(**valeurs), f, choisie, valeurs
 
 
 @login_required
+@lecture_replique
 def historique(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    qs, filtres, choisie = _ventes_filtrees(request)
+    qs, filtres, choisie, valeurs = _ventes_filtrees(request)
     format_ = request.GET.get("format")
     if format_ in {"csv", "xlsx"} and not filtres.erreurs:
         nom = f"ventes-{timezone.localtime():%Y%m%d-%H%M}"
         exporter = ventes_csv if format_ == "csv" else ventes_xlsx
-        return exporter(qs.iterator(chunk_size=1000), nom)
+        return exporter(qs, nom)
     visibles = boutiques_visibles(request.user)
+    totaux = totaux_historique(**valeurs)
+    # The totals' count is the list's: the paginator does not count the rows a second time.
+    paginateur = Paginator(qs, PAR_PAGE)
+    paginateur.count = totaux.nombre
     return render(
         request,
         "web/historique.html",
         {
-            "page": paginer(request, qs),
+            "page": paginateur.get_page(request.GET.get("page")),
+            "totaux": totaux,
+            "devise": _devise(visibles),
             "erreurs": filtres.erreurs,
             "boutiques": visibles,
             "choisie": choisie,
@@ -65,6 +75,12 @@ def historique(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             "f": request.GET,
         },
     )
+
+
+def _devise(boutiques: QuerySet[Boutique]) -> str | None:
+    """The shops' one currency; None when they keep several (amounts are then not added up)."""
+    devises = set(boutiques.values_list("devise", flat=True))
+    return devises.pop() if len(devises) == 1 else None
 
 
 def _restes(vente: Vente) -> list[tuple[int, str, int]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from magasin.core.management.sortie import CommandeAvecAide, en_json
+from magasin.core.commandes import CommandeAvecAide, en_json
 from magasin.reprise.services import TAILLE_LOT, Rapport, importer_ancien
 
 AIDE = """\
