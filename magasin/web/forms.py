@@ -21,6 +21,7 @@ from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.validation import nombre_json
 from magasin.stock.models import CATEGORIE_NOM_MAX, Article
 from magasin.stock.prix import PRIX_ILLISIBLE, PRIX_VENTE_MAX, PrixRefuse, prix_vente_verifier
+from magasin.stock.selectors import articles_par_codes
 
 MOTIF_MAX = 500
 IDENTIFIANT_CHIFFRES_MAX = 18  # below 2**63: a bigint column can hold it
@@ -453,6 +454,16 @@ def lignes_formset(
 def lignes_remplies(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
     """The filled rows of a valid formset, with their form (to attach an error to a row)."""
     return [{**f.cleaned_data, "form": f} for f in formset.forms if f.cleaned_data and not f.est_vide()]
+
+
+def articles_des_lignes(remplies: list[dict[str, Any]], *, boutique: Boutique) -> list[Article] | None:
+    """The shop's article of each filled row's code, in the rows' order (one query); None after
+    marking every row whose code the shop does not have."""
+    articles = articles_par_codes(boutique=boutique, codes=[r["code"] for r in remplies])
+    inconnues = [r for r in remplies if r["code"].strip() not in articles]
+    for r in inconnues:
+        r["form"].add_error("code", f"Aucun article de ce code dans {boutique.nom}.")
+    return None if inconnues else [articles[r["code"].strip()] for r in remplies]
 
 
 class ReceptionForm(_BoutiqueForm):

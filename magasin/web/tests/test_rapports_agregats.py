@@ -121,7 +121,7 @@ def test_totaux_de_l_historique_egaux_a_la_liste_filtree(monde, journee, agreger
 
 
 def test_grand_livre_compte_jusqu_a_un_plafond(monde, journee, client_gerant, monkeypatch):  # noqa: F811
-    from magasin.web.pagination import PaginateurPlafonne
+    from magasin.web.filtres import PaginateurPlafonne
 
     monkeypatch.setattr(PaginateurPlafonne, "PLAFOND", 3)
     contenu = client_gerant.get("/stock/", {"boutique": monde.boutique.pk}).content.decode()

@@ -17,7 +17,6 @@ from magasin.core.erreurs import ErreurMetier
 from magasin.stock.models import BonReception
 from magasin.stock.receptions import LigneRecue, reception_enregistrer
 from magasin.stock.selectors import (
-    articles_par_codes,
     fournisseurs_de_boutiques,
     reception_lignes,
     receptions_de_boutiques,
@@ -29,6 +28,7 @@ from magasin.web.forms import (
     LIGNES_VIDES_DEFAUT,
     LigneReceptionForm,
     ReceptionForm,
+    articles_des_lignes,
     lignes_formset,
     lignes_remplies,
 )
@@ -86,21 +86,16 @@ def _enregistrer(request: HttpRequest, form: ReceptionForm, lignes: Any) -> BonR
     remplies = lignes_remplies(lignes)
     if not remplies:
         return "Indiquez au moins une ligne reçue."
-    articles = articles_par_codes(boutique=boutique, codes=[r["code"] for r in remplies])
-    inconnus = [r for r in remplies if r["code"].strip() not in articles]
-    for r in inconnus:
-        r["form"].add_error("code", f"Aucun article de ce code dans {boutique.nom}.")
-    if inconnus:
+    articles = articles_des_lignes(remplies, boutique=boutique)
+    if articles is None:
         return "Des codes sont inconnus dans cette boutique : créez d'abord l'article."
     try:
         return reception_enregistrer(
             boutique=boutique,
             fournisseur=form.cleaned_data["fournisseur"],
             lignes=[
-                LigneRecue(
-                    article_id=articles[r["code"].strip()].pk, quantite=r["quantite"], cout_unitaire=r["cout_unitaire"]
-                )
-                for r in remplies
+                LigneRecue(article_id=article.pk, quantite=r["quantite"], cout_unitaire=r["cout_unitaire"])
+                for r, article in zip(remplies, articles, strict=True)
             ],
             acteur=request.user,
             reference_fournisseur=form.cleaned_data["reference_fournisseur"],

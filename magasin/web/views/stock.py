@@ -20,9 +20,8 @@ from magasin.stock.models import TypeMouvement
 from magasin.stock.selectors import articles_de_boutiques, mouvements_de_boutiques
 from magasin.stock.services import stock_ajuster, stock_entree, stock_sortie
 from magasin.web.acces import boutiques_filtrees
-from magasin.web.filtres import Filtres
+from magasin.web.filtres import Filtres, paginer_plafonne
 from magasin.web.forms import EntreeForm, InventaireForm, SortieForm
-from magasin.web.pagination import paginer_plafonne
 
 
 @login_required

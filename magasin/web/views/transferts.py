@@ -19,7 +19,6 @@ from magasin.core.erreurs import ErreurMetier
 from magasin.stock.models import StatutTransfert, Transfert
 from magasin.stock.selectors import (
     articles_de_boutiques,
-    articles_par_codes,
     transfert_lignes,
     transferts_de_boutiques,
     valeur_en_transit,
@@ -32,6 +31,7 @@ from magasin.web.forms import (
     LigneDocumentForm,
     ReceptionTransfertForm,
     TransfertForm,
+    articles_des_lignes,
     identifiant,
     lignes_formset,
     lignes_remplies,
@@ -105,17 +105,17 @@ def _envoyer(request: HttpRequest, form: TransfertForm, lignes: Any) -> Transfer
     remplies = lignes_remplies(lignes)
     if not remplies:
         return "Indiquez au moins un article à envoyer."
-    articles = articles_par_codes(boutique=source, codes=[r["code"] for r in remplies])
-    inconnus = [r for r in remplies if r["code"].strip() not in articles]
-    for r in inconnus:
-        r["form"].add_error("code", f"Aucun article de ce code dans {source.nom}.")
-    if inconnus:
+    articles = articles_des_lignes(remplies, boutique=source)
+    if articles is None:
         return "Des codes sont inconnus dans la boutique de départ."
     try:
         return transfert_envoyer(
             source=source,
             destination=form.cleaned_data["destination"],
-            lignes=[LigneAEnvoyer(article_id=articles[r["code"].strip()].pk, quantite=r["quantite"]) for r in remplies],
+            lignes=[
+                LigneAEnvoyer(article_id=article.pk, quantite=r["quantite"])
+                for r, article in zip(remplies, articles, strict=True)
+            ],
             acteur=request.user,
             commentaire=form.cleaned_data["commentaire"],
         )
