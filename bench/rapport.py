@@ -8,8 +8,10 @@ catch-up) alone; from 1, 8 and 32 terminals; then the 1- and 50-sale configurati
 more rounds (`--tours`, 3 in all), the order alternating. Then the COPY limit (PostgreSQL);
 invoice numbers with 16 writers; the flaky fleet of `bench.simulateur` at full size, with its
 exactly-once check (a failed check fails the command, after the files are written); the read
-endpoints over a million ledger rows (PostgreSQL); a cProfile of one 500-sale batch. The
-targets are printed with their verdict.
+endpoints over a million ledger rows (PostgreSQL); the back-office pages and exports at a year
+of one busy owner's data (`bench.annee`, PostgreSQL only: database `magasin_annee`, generated
+when absent; `--sans-annee` skips it); a cProfile of one 500-sale batch. The targets are
+printed with their verdict.
 
 `--avant DIR_OU_REVISION`: the same benchmark against another source tree too (a directory, or
 a git revision extracted with `git archive` to a temporary directory), served by a second
@@ -36,7 +38,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
-from typing import Any
+from typing import Any, cast
 
 from bench import lectures, limite, numeros, profil, synchro
 from bench.arbre import preparer_ailleurs, terminal_de_json
@@ -408,6 +410,8 @@ def tableau(resultats: dict[str, Any]) -> str:
                 f"| {r['lecture']} | {r['p50_ms']} | {r['p95_ms']} |"
                 + (f" {a['p50_ms']} | {a['p95_ms']} |" if a else (" – | – |" if avant else ""))
             )
+    if resultats.get("annee"):
+        lignes += ["", tableau_annee(resultats["annee"])]
     return "\n".join(lignes)
 
 
@@ -492,6 +496,43 @@ def mesurer_flotte(port: int) -> dict[str, Any]:
     return {"config": asdict(FLOTTE), "duree_s": round(duree, 1), **resultat}
 
 
+def mesurer_annee() -> dict[str, Any] | None:
+    """The back-office pages and exports at a year of one busy owner's data (`bench.annee`, on
+    PostgreSQL: database `magasin_annee`, generated when absent, ~10 minutes), in a process of
+    its own (Django is set up here on the benchmark's database). None when it could not run."""
+    # Not the benchmark server's settings (preparer_django put them in this environment).
+    herites = {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "CONN_MAX_AGE", "DJANGO_SETTINGS_MODULE"}
+    env = {cle: valeur for cle, valeur in os.environ.items() if cle not in herites}
+    with tempfile.NamedTemporaryFile(suffix=".json") as fichier:
+        commande = [sys.executable, "-m", "bench.annee", "rapport", fichier.name]
+        fin = subprocess.run(commande, cwd=RACINE, env=env, check=False)
+        if fin.returncode:
+            print("bench.annee a échoué (PostgreSQL absent ?) : pages à un an de données non mesurées", flush=True)
+            return None
+        return cast(dict[str, Any], json.loads(Path(fichier.name).read_text()))
+
+
+def tableau_annee(annee: dict[str, Any]) -> str:
+    """The year's pages (median and min of the timed requests, queries) and exports."""
+    objectif = annee["objectif_ms"]
+    lignes = [
+        f"Back-office à un an de données ({annee['ventes']:,} ventes, base {annee['base']}, client de test de "
+        f"Django, {annee['repetitions']} mesures après une requête d'échauffement ; charge "
+        f"{annee['charge_debut'][0]:.1f} au départ, {annee['charge_fin'][0]:.1f} à la fin) :",
+        "",
+        "| page | médiane ms | min ms | requêtes | < " + str(objectif) + " ms |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for p in annee["pages"]:
+        verdict = "oui" if p["mediane_ms"] < objectif else "**non**"
+        lignes.append(f"| {p['nom']} | {p['mediane_ms']:.0f} | {p['min_ms']:.0f} | {p['requetes']} | {verdict} |")
+    lignes += ["", "| export | durée s | Mo | pic mémoire du processus Mo | en flux |", "|---|---:|---:|---:|---|"]
+    for e in annee["exports"]:
+        pic = "–" if e["pic_memoire_mo"] is None else f"+{e['pic_memoire_mo']:.0f}"
+        lignes.append(f"| {e['nom']} | {e['duree_s']:.1f} | {e['mo']:.1f} | {pic} | {'oui' if e['flux'] else 'non'} |")
+    return "\n".join(lignes)
+
+
 def _version_base(url: str) -> str:
     from django.db import connection
 
@@ -511,6 +552,9 @@ def main() -> None:
     parser.add_argument("--mouvements", type=int, default=1_000_000, help="ledger rows of the reads (0: no reads)")
     parser.add_argument("--sans-flotte", action="store_true", help="skip the flaky fleet and its check")
     parser.add_argument("--sans-profil", action="store_true", help="skip the cProfile of a 500-sale batch")
+    parser.add_argument(
+        "--sans-annee", action="store_true", help="skip the back-office pages at a year of data (bench.annee)"
+    )
     parser.add_argument("--port", type=int, default=8310)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--tableau", metavar="JSON", help="print the tables of a result file, measure nothing")
@@ -597,6 +641,8 @@ def main() -> None:
             resultats["lectures"]["mesures"] = mesures["apres"]
             if avant:
                 resultats["lectures_avant"]["mesures"] = mesures["avant"]
+    if not args.sans_annee:
+        resultats["annee"] = mesurer_annee()
     if not args.sans_profil:
         duree_lot, texte = profil.profiler(taille=500, lignes=25)
         resultats["profil_lot_500"] = {"duree_ms": round(duree_lot * 1000), "cprofile": texte}

@@ -177,3 +177,29 @@ def test_le_tableau_dit_ce_que_la_flotte_a_fait_et_si_la_verification_passe():
     texte = tableau(resultats)
     assert "Vérification : **ÉCHEC** : 1 ventes manquantes, ex. ['T3-000042']." in texte
     assert "chaque vente une fois et une seule" not in texte
+
+
+def test_le_tableau_montre_les_pages_a_un_an_de_donnees_et_celles_au_dela_de_l_objectif():
+    resultats = _resultats()
+    resultats["annee"] = {
+        "base": "magasin_annee",
+        "ventes": 373000,
+        "repetitions": 5,
+        "charge_debut": [0.8, 1.0, 1.2],
+        "charge_fin": [0.9, 1.0, 1.2],
+        "objectif_ms": 200,
+        "pages": [
+            {"nom": "tableau de bord", "url": "/", "mediane_ms": 120.4, "min_ms": 100.0, "requetes": 29},
+            {"nom": "marges, l'année", "url": "/marges/", "mediane_ms": 2400.0, "min_ms": 2200.0, "requetes": 9},
+        ],
+        "exports": [
+            {"nom": "export CSV", "url": "/ventes/", "duree_s": 12.0, "mo": 31.7, "pic_memoire_mo": 3.0, "flux": True}
+        ],
+    }
+    texte = tableau(resultats)
+    assert "373,000 ventes" in texte and "charge 0.8 au départ, 0.9 à la fin" in texte
+    assert "| tableau de bord | 120 | 100 | 29 | oui |" in texte
+    assert "| marges, l'année | 2400 | 2200 | 9 | **non** |" in texte
+    assert "| export CSV | 12.0 | 31.7 | +3 | oui |" in texte
+    # Without the year's measurement (no PostgreSQL), no such table.
+    assert "un an de données" not in tableau(_resultats())

@@ -18,25 +18,13 @@ from django.db import models
 from django.db.models import F, Q
 
 from magasin.boutiques.models import Boutique, Terminal
-from magasin.ventes.models import ModePaiement, Vente
+from magasin.ventes.canaux import Canal  # with the sales: one rule for the till and the reports
+from magasin.ventes.models import Vente
 
 
 class Devise(models.TextChoices):
     CDF = "CDF", "Franc congolais (CDF)"
     USD = "USD", "Dollar américain (USD)"
-
-
-class Canal(models.TextChoices):
-    """Where the money is: the sale's payment mode, mobile money split by operator (read from the
-    label the terminal sent). Same codes as `ModePaiement` where they mean the same thing."""
-
-    CASH = ModePaiement.CASH.value, "Espèces"
-    MPESA = "MPESA", "M-Pesa"
-    ORANGE_MONEY = "ORANGE_MONEY", "Orange Money"
-    AIRTEL_MONEY = "AIRTEL_MONEY", "Airtel Money"
-    MOBILE_MONEY = ModePaiement.MOBILE_MONEY.value, "Mobile money (autre)"
-    CARTE = ModePaiement.CARTE.value, "Carte"
-    AUTRE = ModePaiement.AUTRE.value, "Autre"
 
 
 UTILISATEUR = settings.AUTH_USER_MODEL
@@ -107,12 +95,20 @@ class Creance(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="creances")
     jour = models.DateField(help_text="Jour de la vente (Kinshasa)")
     montant = models.DecimalField(max_digits=16, decimal_places=2)
+    # What the sale owes now (negative: owed to the customer), kept so that the balances of a
+    # year of receivables are one sum. Computed only by `caisse.selectors.soldes_des_creances`
+    # and written only by `caisse.services.creances_resolder`, in every transaction that changes
+    # it (a repayment, a return or a cancellation of the sale).
+    solde = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     cree_le = models.DateTimeField()
 
     class Meta:
         ordering = ["jour", "id"]
         verbose_name = "créance"
-        constraints = [models.CheckConstraint(condition=Q(montant__gte=0), name="creance_montant_positif")]
+        constraints = [
+            models.CheckConstraint(condition=Q(montant__gte=0), name="creance_montant_positif"),
+            models.CheckConstraint(condition=Q(solde__lte=F("montant")), name="creance_solde_au_plus_montant"),
+        ]
         indexes = [models.Index(fields=["boutique", "client", "jour"], name="creance_btq_client_idx")]
 
     def __str__(self) -> str:

@@ -3,7 +3,6 @@ closings and unclosed days, receivables. Always scoped to a shop the caller may 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -22,6 +21,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
+from magasin.boutiques.acces import filtre_boutiques
 from magasin.boutiques.models import Boutique, Terminal
 from magasin.caisse.models import (
     Affectation,
@@ -43,12 +44,16 @@ from magasin.caisse.models import (
     Creance,
     Devise,
     MouvementCaisse,
+    ObjetPaiement,
     Paiement,
     PriseEnCompte,
     TauxChange,
     TypeMouvementCaisse,
 )
+from magasin.ventes.canaux import canal_de, cle_de_rapport, libelle_canal
+from magasin.ventes.facture_pdf import PartReglement
 from magasin.ventes.models import ModePaiement, Retour, SequenceRecue, StatutVente, Vente
+from magasin.ventes.selectors import FiltreRapport, LigneRapport, Rapport, bornes_locales, rapport_ventes
 
 ZERO = Decimal("0.00")
 MANQUANTES_GARDEES = 200  # numbers listed on a closing; the count is always exact
@@ -134,24 +139,7 @@ def taux_de_boutiques(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> 
     return TauxChange.objects.filter(boutique__in=boutiques).select_related("boutique", "saisi_par")
 
 
-# --- Channels --------------------------------------------------------------------------------
-
-
-def canal_de(mode: str, libelle: str = "") -> Canal:
-    """A sale's channel: its payment mode, mobile money split by operator from the terminal's
-    label (M-PESA, ORANGE MONEY, AIRTEL MONEY...)."""
-    if mode == ModePaiement.MOBILE_MONEY:
-        cle = re.sub(r"[^A-Z]", "", libelle.upper())
-        if "PESA" in cle:
-            return Canal.MPESA
-        if "ORANGE" in cle:
-            return Canal.ORANGE_MONEY
-        if "AIRTEL" in cle:
-            return Canal.AIRTEL_MONEY
-        return Canal.MOBILE_MONEY
-    if mode in (ModePaiement.CASH, ModePaiement.CARTE):
-        return Canal(mode)
-    return Canal.AUTRE
+# --- Channels (the rule itself: magasin.ventes.canaux.canal_de) ------------------------------
 
 
 def vente_est_a_credit(vente: Vente) -> bool:
@@ -581,9 +569,11 @@ def client_cle(*, nom: str, telephone: str) -> str:
     return f"nom:{n[:150]}" if n else "anonyme"
 
 
-def _soldes_par_creance(creances: QuerySet[Creance]) -> QuerySet[Creance]:
-    """Each receivable with what is owed now: nothing once the sale is cancelled, else its
-    total less refunds, less what payments settled."""
+def soldes_des_creances(creances: QuerySet[Creance]) -> QuerySet[Creance]:
+    """The rule: each receivable with `du`, what its sale owes now (nothing once cancelled, else
+    its total less refunds) and `regle`, what payments settled of it. `Creance.solde` keeps
+    `du - regle` (`caisse.services.creances_resolder`); the allocation of a repayment and the
+    customer's page compute it here, exactly, instead."""
     montant = DecimalField(max_digits=16, decimal_places=2)
     rendus = Retour.objects.filter(vente=OuterRef("vente")).values("vente").annotate(s=Sum("montant")).values("s")
     regles = (
@@ -599,25 +589,41 @@ def _soldes_par_creance(creances: QuerySet[Creance]) -> QuerySet[Creance]:
     )
 
 
-def creances_ouvertes(*, client: Client) -> list[Creance]:
-    """The customer's unpaid sales, oldest first, each with `du`, `regle` and `solde`."""
-    creances = _soldes_par_creance(
-        Creance.objects.filter(boutique_id=client.boutique_id, client=client).select_related("vente")
-    ).order_by("jour", "pk")
-    ouvertes = []
+def _creances_du_client(client: Client) -> list[Creance]:
+    """Every receivable of the customer, oldest first, each with `du`, `regle` and `solde`."""
+    creances = list(
+        soldes_des_creances(
+            Creance.objects.filter(boutique_id=client.boutique_id, client=client).select_related("vente")
+        ).order_by("jour", "pk")
+    )
     for c in creances:
         c.solde = c.du - c.regle  # type: ignore[attr-defined]
-        if c.solde > 0:  # type: ignore[attr-defined]
-            ouvertes.append(c)
-    return ouvertes
+    return creances
+
+
+def creances_ouvertes(*, client: Client) -> list[Creance]:
+    """The customer's unpaid sales, oldest first, each with `du`, `regle` and `solde`."""
+    return [c for c in _creances_du_client(client) if c.solde > 0]  # type: ignore[attr-defined]
+
+
+def creances_en_avoir(*, client: Client) -> list[Creance]:
+    """The customer's sales the shop was paid more for than is owed now (a credit sale
+    cancelled, or refunded, after a repayment), each with `avoir` = paid - owed: money the shop
+    owes the customer, to give back or to deduct by hand. Shown, never allocated by itself to
+    another sale (`credit_rembourser` allocates to what is owed only)."""
+    en_avoir = [c for c in _creances_du_client(client) if c.solde < 0]  # type: ignore[attr-defined]
+    for c in en_avoir:
+        c.avoir = -c.solde  # type: ignore[attr-defined]
+    return en_avoir
 
 
 @dataclass(frozen=True)
 class SoldeClient:
     client: Client
-    solde: Decimal
-    nombre: int
+    solde: Decimal  # owed to the shop
+    nombre: int  # unpaid sales
     plus_ancienne: date | None
+    avoir: Decimal = ZERO  # owed to the customer (`creances_en_avoir`), never netted with `solde`
 
     @property
     def age_jours(self) -> int | None:
@@ -626,26 +632,35 @@ class SoldeClient:
 
 def soldes_clients(*, boutique: Boutique, recherche: str = "", limite: int = 200) -> list[SoldeClient]:
     """Customers who owe the shop something, the largest balance first, with the age of their
-    oldest unpaid sale. Read per receivable in one query (refunds and payments as subqueries)."""
-    creances = Creance.objects.filter(boutique=boutique)
+    oldest unpaid sale; then customers the shop owes (an `avoir`: paid for a sale since cancelled
+    or refunded). One aggregate query over the kept balances (`Creance.solde`): a year of
+    receivables is summed by the database, not recomputed from its sales, returns and payments."""
+    creances = Creance.objects.filter(boutique=boutique).exclude(solde=0)
     if recherche:
         creances = creances.filter(Q(client__nom__icontains=recherche) | Q(client__telephone__icontains=recherche))
-    par_client: dict[int, list[Any]] = defaultdict(list)
-    for c in _soldes_par_creance(creances).values("client_id", "jour", "du", "regle"):  # type: ignore[misc]
-        solde = c["du"] - c["regle"]
-        if solde > 0:
-            par_client[c["client_id"]].append((c["jour"], solde))
-    clients = Client.objects.in_bulk(list(par_client))
+    du, avoir = Q(solde__gt=0), Q(solde__lt=0)
+    par_client = list(
+        creances.values("client_id")
+        .annotate(
+            solde_du=Coalesce(Sum("solde", filter=du), Value(ZERO)),
+            nombre=Count("pk", filter=du),
+            plus_ancienne=Min("jour", filter=du),
+            avoir=Coalesce(-Sum("solde", filter=avoir), Value(ZERO)),
+        )
+        .order_by()
+    )
+    clients = Client.objects.in_bulk([c["client_id"] for c in par_client])
     soldes = [
         SoldeClient(
-            client=clients[cid],
-            solde=sum((s for _, s in lignes), ZERO),
-            nombre=len(lignes),
-            plus_ancienne=min(j for j, _ in lignes),
+            client=clients[c["client_id"]],
+            solde=c["solde_du"],
+            nombre=c["nombre"],
+            plus_ancienne=c["plus_ancienne"],
+            avoir=c["avoir"],
         )
-        for cid, lignes in par_client.items()
+        for c in par_client
     ]
-    return sorted(soldes, key=lambda s: (-s.solde, s.client.nom))[:limite]
+    return sorted(soldes, key=lambda s: (-s.solde, -s.avoir, s.client.nom, s.client.pk))[:limite]
 
 
 def clients_de_boutiques(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]) -> QuerySet[Client]:
@@ -665,6 +680,21 @@ def paiements_de_vente(*, vente: Vente) -> list[Paiement]:
     return list(Paiement.objects.filter(boutique_id=vente.boutique_id, vente=vente).order_by("pk"))
 
 
+def reglement_de_vente(*, vente: Vente) -> list[PartReglement]:
+    """How the till recorded the sale was settled (USD at a rate, CDF part, change), as the
+    invoice PDF shows it; empty when the sale was paid by its mode alone."""
+    return [
+        PartReglement(
+            devise=p.devise,
+            montant=p.montant,
+            taux=p.taux,
+            montant_cdf=p.montant_cdf,
+            monnaie_rendue_cdf=p.monnaie_rendue_cdf,
+        )
+        for p in paiements_de_vente(vente=vente)
+    ]
+
+
 def mouvements_de_boutiques(
     *, boutiques: Iterable[Boutique] | QuerySet[Boutique], jour: date | None = None
 ) -> QuerySet[MouvementCaisse]:
@@ -674,6 +704,118 @@ def mouvements_de_boutiques(
     if jour is not None:
         qs = qs.filter(jour=jour)
     return qs.order_by("-cree_le", "-pk")
+
+
+# --- The report by channel: sales counted by their payment documents ---------------------------
+
+
+def _paiements_du_rapport(filtre: FiltreRapport, *, terminal: str, caissier: str) -> Q:
+    """The report's filters (shops, terminal, web cashier) on payment documents: through their
+    sale's fields for a sale's documents, the till's own for repayments."""
+    q = filtre_boutiques(filtre.boutiques, "boutique_id")
+    if filtre.terminal_id is not None:
+        q &= Q(**{terminal: filtre.terminal_id})
+    if filtre.caissier_id is not None:
+        q &= Q(**{caissier: filtre.caissier_id})
+    return q
+
+
+def rapport_par_canal(filtre: FiltreRapport) -> Rapport:
+    """The period's sales by channel and currency: each sale under its mode's channel
+    (`rapport_ventes(par="canal")`, credit sales under "Crédit"), except a sale whose settlement
+    was recorded as payment documents (e.g. partly in USD): that one counts by its documents,
+    each under its channel and currency ("Espèces (USD)") for its CDF value net of the change
+    given back. The documents of a sale add up to its total, so the total is unchanged.
+
+    Keys are (channel, currency). Returns and cancellations stay on the sale's mode (a refund is
+    paid back in CDF through the sale's channel, as the closing counts it). A sale settled in two
+    currencies counts in both rows' number of sales, once in the total. One aggregate query over
+    the documents of the filtered sales, besides the report's own."""
+    base = rapport_ventes(filtre, par="canal")
+    lignes: dict[tuple[str, str], LigneRapport] = {}
+    for ligne in base.lignes:
+        cle = (ligne.cle, Devise.CDF.value)
+        lignes[cle] = LigneRapport(cle=cle, libelle=libelle_canal(*cle))
+        lignes[cle].ajouter(ligne)
+    debut, fin = bornes_locales(filtre.debut, filtre.fin)
+    ventes = Q(vente__statut=StatutVente.VALIDEE, vente__date_vente__gte=debut, vente__date_vente__lt=fin)
+    if filtre.mode_paiement:
+        ventes &= Q(vente__mode_paiement=filtre.mode_paiement)
+    # The sales the report counted (same filters, on the sale): only their amounts move.
+    dans_le_rapport = _paiements_du_rapport(filtre, terminal="vente__terminal_id", caissier="vente__cree_par_id")
+    documents = Paiement.objects.filter(dans_le_rapport, ventes, objet=ObjetPaiement.VENTE)
+    # A sale's first document (by id) stands for the sale when it leaves its mode's row.
+    plus_tot = Paiement.objects.filter(objet=ObjetPaiement.VENTE, vente=OuterRef("vente"), pk__lt=OuterRef("pk"))
+    premier = ~Exists(plus_tot)
+    montant = DecimalField(max_digits=18, decimal_places=2)
+    for groupe in (
+        documents.annotate(premier=ExpressionWrapper(premier, output_field=BooleanField()))
+        .values("vente__mode_paiement", "vente__mode_paiement_libelle", "vente__paye", "canal", "devise")
+        .annotate(
+            ventes=Count("vente_id", distinct=True),
+            premiers=Count("pk", filter=Q(premier=True)),
+            net=Sum(ExpressionWrapper(F("montant_cdf") - F("monnaie_rendue_cdf"), output_field=montant)),
+        )
+        .order_by()
+    ):
+        mode = cle_de_rapport(
+            groupe["vente__mode_paiement"], groupe["vente__mode_paiement_libelle"] or "", paye=groupe["vente__paye"]
+        )
+        cle_mode = (mode, Devise.CDF.value)
+        depuis = lignes.setdefault(cle_mode, LigneRapport(cle=cle_mode, libelle=libelle_canal(*cle_mode)))
+        depuis.nombre -= groupe["premiers"]
+        depuis.montant -= groupe["net"]
+        cle = (groupe["canal"], groupe["devise"])
+        vers = lignes.setdefault(cle, LigneRapport(cle=cle, libelle=libelle_canal(*cle)))
+        vers.nombre += groupe["ventes"]
+        vers.montant += groupe["net"]
+    gardees = [lg for lg in lignes.values() if lg.nombre or lg.montant or lg.retours or lg.annulees]
+    ordre = sorted(gardees, key=lambda ligne: (-ligne.net, ligne.cle))
+    return Rapport(par=base.par, lignes=ordre, total=base.total)
+
+
+@dataclass(frozen=True)
+class RemboursementsCanal:
+    """Credit repayments a period's tills received through one channel, in one currency."""
+
+    canal: str
+    devise: str
+    libelle: str
+    nombre: int
+    montant: Decimal  # in the payment's currency
+    net_cdf: Decimal  # CDF value, less the change given back in CDF
+
+
+def remboursements_par_canal(filtre: FiltreRapport) -> list[RemboursementsCanal]:
+    """Credit repayments received in the period (the day the till took them), per channel and
+    currency: cash in the tills that is not a sale of the period. Honours the shops and the
+    till (terminal, web cashier); a repayment has no sale mode, so a report narrowed to a
+    payment mode shows none. One aggregate query."""
+    if filtre.mode_paiement:
+        return []
+    lignes = (
+        Paiement.objects.filter(
+            _paiements_du_rapport(filtre, terminal="terminal_id", caissier="caissier_id"),
+            objet=ObjetPaiement.CREDIT,
+            jour__gte=filtre.debut,
+            jour__lte=filtre.fin,
+        )
+        .values("canal", "devise")
+        .annotate(n=Count("pk"), total=Sum("montant"), cdf=Sum("montant_cdf"), monnaie=Sum("monnaie_rendue_cdf"))
+        .order_by()
+    )
+    ordre = {c.value: i for i, c in enumerate(Canal)}
+    return [
+        RemboursementsCanal(
+            canal=lg["canal"],
+            devise=lg["devise"],
+            libelle=libelle_canal(lg["canal"], lg["devise"]),
+            nombre=lg["n"],
+            montant=lg["total"],
+            net_cdf=lg["cdf"] - lg["monnaie"],
+        )
+        for lg in sorted(lignes, key=lambda lg: (ordre.get(lg["canal"], 99), lg["devise"]))
+    ]
 
 
 # --- USD equivalents in the reports -----------------------------------------------------------

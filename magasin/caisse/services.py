@@ -7,13 +7,14 @@ a payment and an allocation, of one shop are serialised.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from magasin.boutiques.acces import Utilisateur, auteur_connu, exiger_role
@@ -48,13 +49,14 @@ from magasin.caisse.selectors import (
     creances_ouvertes,
     jour_de,
     revision,
+    soldes_des_creances,
     taux_en_vigueur,
     vente_est_a_credit,
 )
 from magasin.core.db import reessayer_si_interblocage
 from magasin.core.erreurs import CodeErreur, ErreurMetier
 from magasin.core.formats import arrondir, montant_affiche
-from magasin.ventes.models import ModePaiement, StatutVente, Vente
+from magasin.ventes.models import StatutVente, Vente
 
 # Bounds the database can hold with room (Decimal(16, 2)), and sane business limits.
 MONTANT_MAX = Decimal("1000000000000")  # 10^12 CDF
@@ -279,57 +281,75 @@ def vente_encaisser(
 # --- Receivables -----------------------------------------------------------------------------
 
 
-def creances_rattacher(*, boutique: Boutique) -> int:
-    """Put every sale recorded unpaid (`paye=False` or mode CREDIT) that is not yet in the
-    receivables ledger on its customer's account (customer found or created by phone, else
-    name). Sales arrive from terminals at any time: the ledger catches up on read and before
-    every repayment. Returns how many receivables were added."""
-    a_rattacher = (
-        Vente.objects.filter(boutique=boutique, statut=StatutVente.VALIDEE)
-        .filter(Q(paye=False) | Q(mode_paiement=ModePaiement.CREDIT))
-        .exclude(pk__in=Creance.objects.filter(boutique=boutique).values("vente_id"))
-        .only("pk", "client_nom", "client_telephone", "date_vente", "montant_total")
-        .order_by("pk")
+def creances_ouvrir(*, ventes: Sequence[Vente]) -> int:
+    """Put each of these just-recorded sales that was sold unpaid (`paye=False` or mode CREDIT) on
+    its customer's account (customer found or created by phone, else name): one receivable per
+    sale. Runs in the transaction that records the sales (`ventes_enregistrees`), so a receivable
+    exists exactly when its sale does. Three queries when the sales include credit, none else.
+    Returns how many receivables were added."""
+    a_credit = [v for v in ventes if v.statut == StatutVente.VALIDEE and vente_est_a_credit(v)]
+    if not a_credit:
+        return 0
+    maintenant = timezone.now()
+    cles = {v.pk: (v.boutique_id, client_cle(nom=v.client_nom, telephone=v.client_telephone)) for v in a_credit}
+    Client.objects.bulk_create(
+        [
+            Client(
+                boutique_id=v.boutique_id,
+                cle=cles[v.pk][1],
+                nom=v.client_nom.strip()[:150],
+                telephone=v.client_telephone.strip()[:40],
+                cree_le=maintenant,
+            )
+            for v in a_credit
+        ],
+        ignore_conflicts=True,  # the customer already has an account
     )
-    ajoutees = 0
-    while True:
-        ventes = list(a_rattacher[:1000])
-        if not ventes:
-            return ajoutees
-        maintenant = timezone.now()
-        cles = {v.pk: client_cle(nom=v.client_nom, telephone=v.client_telephone) for v in ventes}
-        with transaction.atomic():
-            Client.objects.bulk_create(
-                [
-                    Client(
-                        boutique=boutique,
-                        cle=cles[v.pk],
-                        nom=v.client_nom.strip()[:150],
-                        telephone=v.client_telephone.strip()[:40],
-                        cree_le=maintenant,
-                    )
-                    for v in ventes
-                ],
-                ignore_conflicts=True,
+    clients = {
+        (boutique_id, cle): pk
+        for boutique_id, cle, pk in Client.objects.filter(
+            boutique_id__in={b for b, _ in cles.values()}, cle__in={c for _, c in cles.values()}
+        ).values_list("boutique_id", "cle", "pk")
+    }
+    Creance.objects.bulk_create(
+        [
+            Creance(
+                vente_id=v.pk,
+                boutique_id=v.boutique_id,
+                client_id=clients[cles[v.pk]],
+                jour=jour_de(v.date_vente),
+                montant=v.montant_total,
+                solde=v.montant_total,  # a sale just recorded: nothing returned, nothing paid yet
+                cree_le=maintenant,
             )
-            clients = dict(
-                Client.objects.filter(boutique=boutique, cle__in=set(cles.values())).values_list("cle", "pk")
-            )
-            Creance.objects.bulk_create(
-                [
-                    Creance(
-                        vente=v,
-                        boutique=boutique,
-                        client_id=clients[cles[v.pk]],
-                        jour=jour_de(v.date_vente),
-                        montant=v.montant_total,
-                        cree_le=maintenant,
-                    )
-                    for v in ventes
-                ],
-                ignore_conflicts=True,  # a concurrent catch-up wrote some: the sale is unique
-            )
-        ajoutees += len(ventes)
+            for v in a_credit
+        ]
+    )
+    return len(a_credit)
+
+
+def creances_resolder(*, creances: QuerySet[Creance]) -> None:
+    """Write again the balance these receivables keep (`Creance.solde`) from the rule
+    (`soldes_des_creances`), in the caller's transaction: after a repayment is allocated, or
+    the sale is cancelled or partly returned. Two queries, whatever the number."""
+    a_ecrire = []
+    for creance in soldes_des_creances(creances.order_by()):
+        solde = creance.du - creance.regle  # type: ignore[attr-defined]
+        if creance.solde != solde:
+            creance.solde = solde
+            a_ecrire.append(creance)
+    Creance.objects.bulk_update(a_ecrire, ["solde"])
+
+
+def creances_des_ventes_enregistrees(sender: Any, *, ventes: Sequence[Vente], **kwargs: Any) -> None:
+    """Receiver of `ventes_enregistrees` (connected in `CaisseConfig.ready`)."""
+    creances_ouvrir(ventes=ventes)
+
+
+def creances_des_ventes_modifiees(sender: Any, *, ventes: Sequence[Vente], **kwargs: Any) -> None:
+    """Receiver of `ventes_modifiees` (connected in `CaisseConfig.ready`): a cancellation or a
+    return changes what a credit sale owes."""
+    creances_resolder(creances=Creance.objects.filter(vente__in=[v.pk for v in ventes]))
 
 
 @reessayer_si_interblocage
@@ -359,7 +379,6 @@ def credit_rembourser(
     montant = _montant(montant, devise=devise, nom="Montant")
     cle = _cle(cle)
     jour = timezone.localdate()
-    creances_rattacher(boutique=caisse.boutique)
     with transaction.atomic():
         boutique_verrouiller(client.boutique_id)
         deja = Paiement.objects.filter(boutique_id=client.boutique_id, cle=cle).first()
@@ -412,6 +431,7 @@ def credit_rembourser(
             )
             reste -= part
         Affectation.objects.bulk_create(affectations)
+        creances_resolder(creances=Creance.objects.filter(pk__in=[a.creance_id for a in affectations]))
         return paiement
 
 

@@ -48,6 +48,7 @@ from magasin.stock.services import registre_ouvrir
 from magasin.ventes.agregats import agregats_mettre_a_jour
 from magasin.ventes.entrees import VenteEntree
 from magasin.ventes.models import LigneVente, ModePaiement, OrigineVente, SequenceFacture, StatutVente, Vente
+from magasin.ventes.signaux import annoncer_ventes_enregistrees
 
 TAILLE_LOT = 5000
 LIMITE_EXEMPLES = 50
@@ -898,6 +899,7 @@ def _ecrire_ventes(etat: Etat, lot: list[dict[str, Any]], formats: dict[int, re.
     _inserer(Vente, nouvelles)
     # Past days: their summaries, if any were made before this import, go back to live sums.
     agregats_mettre_a_jour(nouvelles)
+    annoncer_ventes_enregistrees(nouvelles)
     compte.importes += len(nouvelles)
     _oublier_rejets("vente", [v.pk for v in nouvelles])
 

@@ -177,6 +177,8 @@ def reception_enregistrer(
         exiger_quantite_ligne(ligne.quantite)
     with transaction.atomic():
         verrouillee = boutique_verrouiller(boutique.pk)
+        if not verrouillee.est_active:  # as for an invoice or a transfer: a closed shop takes nothing in
+            raise ErreurMetier(CodeErreur.BOUTIQUE_INACTIVE, f"La boutique {verrouillee.nom} est inactive.")
         le_fournisseur = fournisseur_obtenir(boutique=verrouillee, nom=fournisseur)
         registre = registre_ouvrir(
             boutique=verrouillee, article_ids=[ligne.article_id for ligne in lignes], utilisateur=nom_auteur(acteur)

@@ -19,21 +19,43 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from magasin.boutiques.models import Boutique
 from magasin.boutiques.services import boutique_verrouiller
-from magasin.ventes.models import AgregatArticlesJour, AgregatArticlesMois, AgregatVentesJour, Retour, Vente
+from magasin.ventes.marges import lignes_marges
+from magasin.ventes.models import (
+    AgregatArticlesJour,
+    AgregatArticlesMois,
+    AgregatArticlesMoisDetail,
+    AgregatVentesJour,
+    LigneRetour,
+    LigneVente,
+    Retour,
+    StatutVente,
+    Vente,
+)
 from magasin.ventes.selectors import (
     CHAMPS_AGREGAT,
     FiltreRapport,
     articles_groupes,
     bornes_locales,
     fin_du_mois,
+    premier_trou,
     ventes_groupees,
+)
+
+# The margin columns of the article summaries (`ventes.marges`), summed into the month's rows.
+_COLONNES_MARGE = (
+    "marge_chiffre",
+    "marge_cout",
+    "marge_quantite",
+    "marge_chiffre_sans_cout",
+    "marge_quantite_sans_cout",
 )
 
 # Days summarised per transaction (the shop's lock is held that long: ~0.1 s a month measured).
@@ -70,7 +92,8 @@ def agregats_mettre_a_jour(ventes: Iterable[Vente]) -> int:
     for boutique_id, mois in {(b, j.replace(day=1)) for b, j in cles}:
         q_mois |= Q(boutique_id=boutique_id, mois=mois)
     mois_supprimes, _ = AgregatArticlesMois.objects.filter(q_mois).delete()
-    return supprimees + articles + mois_supprimes
+    details, _ = AgregatArticlesMoisDetail.objects.filter(q_mois).delete()
+    return supprimees + articles + mois_supprimes + details
 
 
 def agregats_calculer(*, boutique: Boutique, debut: date, fin: date) -> int:
@@ -90,11 +113,32 @@ def agregats_calculer(*, boutique: Boutique, debut: date, fin: date) -> int:
         if fin_du_mois(mois) <= fin:
             _cumuler_mois(boutique.pk, mois)
         mois = fin_du_mois(mois) + timedelta(days=1)
+    sequences_marquer(boutique)
     return faits
 
 
+def sequences_marquer(boutique: Boutique) -> None:
+    """Move each of the shop's terminals' mark (`SequencesContinues`) up to its first gap.
+
+    No lock needed: received values are only ever added, so a mark read from any snapshot
+    stays true; it only saves the gap check counting a year of values."""
+    from magasin.boutiques.models import Terminal
+    from magasin.ventes.models import SequencesContinues
+
+    marques = dict(SequencesContinues.objects.filter(terminal__boutique=boutique).values_list("terminal_id", "jusqu_a"))
+    for terminal in Terminal.objects.filter(boutique=boutique):
+        avant = marques.get(terminal.pk, 0)
+        jusqu_a = premier_trou(terminal=terminal, depuis=avant)
+        if jusqu_a != avant or terminal.pk not in marques:
+            SequencesContinues.objects.update_or_create(
+                terminal=terminal, defaults={"boutique": boutique, "jusqu_a": jusqu_a}
+            )
+
+
 def _cumuler_mois(boutique_id: int, mois: date) -> None:
-    """Add up a closed month's daily article rows, once all its days are summarised."""
+    """Add up a closed month's daily article rows, once all its days are summarised; and its
+    rows per article, terminal, web cashier and mode (`AgregatArticlesMoisDetail`), summed from
+    the lines under the same lock: the two kinds of rows are written, and exist, together."""
     fin = fin_du_mois(mois)
     with transaction.atomic():
         boutique_verrouiller(boutique_id)
@@ -111,7 +155,13 @@ def _cumuler_mois(boutique_id: int, mois: date) -> None:
         sommes = (
             AgregatArticlesJour.objects.filter(boutique_id=boutique_id, jour__gte=mois, jour__lte=fin)
             .values("article_id")
-            .annotate(q=Sum("quantite"), m=Sum("montant"), qr=Sum("quantite_retournee"), r=Sum("retours"))
+            .annotate(
+                q=Sum("quantite"),
+                m=Sum("montant"),
+                qr=Sum("quantite_retournee"),
+                r=Sum("retours"),
+                **{c: Sum(c) for c in _COLONNES_MARGE},
+            )
             .order_by()
         )
         AgregatArticlesMois.objects.bulk_create(
@@ -124,14 +174,72 @@ def _cumuler_mois(boutique_id: int, mois: date) -> None:
                     montant=s["m"],
                     quantite_retournee=s["qr"],
                     retours=s["r"],
+                    **{c: s[c] for c in _COLONNES_MARGE},
                 )
-                for s in sommes
+                for s in cast(Iterable[dict[str, Any]], sommes)
             ),
             batch_size=1000,
         )
+        AgregatArticlesMoisDetail.objects.bulk_create(_detail_du_mois(boutique_id, mois), batch_size=1000)
+
+
+def _detail_du_mois(boutique_id: int, mois: date) -> list[AgregatArticlesMoisDetail]:
+    """The month's lines of validated sales, and its refunded lines (by refund day, of sales
+    still validated), per article and the sale's terminal, web cashier and mode."""
+    bas, haut = bornes_locales(mois, fin_du_mois(mois))
+    cles = ("article_id", "terminal_id", "cree_par_id", "mode_paiement")
+    vendues = (
+        LigneVente.objects.filter(
+            vente__boutique_id=boutique_id,
+            vente__statut=StatutVente.VALIDEE,
+            vente__date_vente__gte=bas,
+            vente__date_vente__lt=haut,
+        )
+        .values("article_id", terminal_id=F("vente__terminal_id"), cree_par_id=F("vente__cree_par_id"))
+        .annotate(mode_paiement=F("vente__mode_paiement"), q=Sum("quantite"), m=Sum("total_ligne"))
+        .order_by()
+    )
+    rendues = (
+        LigneRetour.objects.filter(
+            retour__vente__boutique_id=boutique_id,
+            retour__vente__statut=StatutVente.VALIDEE,
+            retour__date_retour__gte=bas,
+            retour__date_retour__lt=haut,
+        )
+        .values(
+            article_id=F("ligne_vente__article_id"),
+            terminal_id=F("retour__vente__terminal_id"),
+            cree_par_id=F("retour__vente__cree_par_id"),
+            mode_paiement=F("retour__vente__mode_paiement"),
+        )
+        .annotate(q=Sum("quantite"), m=Sum("montant"))
+        .order_by()
+    )
+    lignes: dict[tuple[object, ...], AgregatArticlesMoisDetail] = {}
+    rangees = [(cast(dict[str, Any], v), False) for v in vendues] + [(cast(dict[str, Any], r), True) for r in rendues]
+    for rangee, est_retour in rangees:
+        cle = tuple(rangee[c] for c in cles)
+        detail = lignes.get(cle)
+        if detail is None:
+            detail = lignes[cle] = AgregatArticlesMoisDetail(
+                boutique_id=boutique_id,
+                mois=mois,
+                article_id=rangee["article_id"],
+                terminal_id=rangee["terminal_id"],
+                cree_par_id=rangee["cree_par_id"],
+                mode_paiement=rangee["mode_paiement"] or "",
+            )
+        if est_retour:
+            detail.quantite_retournee += rangee["q"] or 0
+            detail.retours += rangee["m"] or Decimal("0")
+        else:
+            detail.quantite += rangee["q"] or 0
+            detail.montant += rangee["m"] or Decimal("0")
+    return list(lignes.values())
 
 
 def _calculer_lot(boutique_id: int, debut: date, fin: date) -> int:
+    """Summarise the days of [debut, fin] not summarised yet, under the shop's lock."""
     with transaction.atomic():
         boutique_verrouiller(boutique_id)
         deja = set(
@@ -141,66 +249,97 @@ def _calculer_lot(boutique_id: int, debut: date, fin: date) -> int:
         )
         jours = [debut + timedelta(days=i) for i in range((fin - debut).days + 1)]
         jours = [j for j in jours if j not in deja]
-        if not jours:
-            return 0
-        bas, haut = bornes_locales(jours[0], jours[-1])
-        filtre = FiltreRapport(boutiques=[Boutique(pk=boutique_id)], debut=jours[0], fin=jours[-1])
-        a_faire = set(jours)
-        ventes: dict[tuple[object, ...], AgregatVentesJour] = {}
-        vendues, rendues = ventes_groupees(
-            filtre,
-            CHAMPS_AGREGAT,
-            ventes=Q(date_vente__gte=bas, date_vente__lt=haut),
-            retours=Q(date_retour__gte=bas, date_retour__lt=haut),
-        )
-        for rangee, est_retour in [*((v, False) for v in vendues), *((r, True) for r in rendues)]:
-            if rangee["jour"] not in a_faire:
-                continue
-            cle = tuple(rangee[c] for c in CHAMPS_AGREGAT)
-            agregat = ventes.get(cle)
-            if agregat is None:
-                agregat = ventes[cle] = AgregatVentesJour(
-                    boutique_id=boutique_id,
-                    jour=rangee["jour"],
-                    terminal_id=rangee["terminal_id"],
-                    cree_par_id=rangee["cree_par_id"],
-                    mode_paiement=rangee["mode_paiement"],
-                    mode_paiement_libelle=rangee["mode_paiement_libelle"] or "",
-                )
-            if est_retour:
-                agregat.nombre_retours += rangee["n"]
-                agregat.retours += rangee["m"] or Decimal("0")
-            else:
-                agregat.nombre += rangee["n"]
-                agregat.montant += rangee["m"] or Decimal("0")
-                agregat.annulees += rangee["na"]
-                agregat.montant_annule += rangee["ma"] or Decimal("0")
-        # A day without any sale still gets its row: the rows tell which days are summarised.
-        vus = {a.jour for a in ventes.values()}
-        vides = [AgregatVentesJour(boutique_id=boutique_id, jour=j) for j in jours if j not in vus]
-        AgregatVentesJour.objects.bulk_create([*ventes.values(), *vides], batch_size=1000)
-
-        articles: dict[tuple[object, ...], AgregatArticlesJour] = {}
-        lignes, retournees = articles_groupes(
-            filtre,
-            ["jour"],
-            lignes=Q(vente__date_vente__gte=bas, vente__date_vente__lt=haut),
-            retours=Q(retour__date_retour__gte=bas, retour__date_retour__lt=haut),
-        )
-        for rangee, est_retour in [*((v, False) for v in lignes), *((r, True) for r in retournees)]:
-            if rangee["jour"] not in a_faire:
-                continue
-            cle = (rangee["jour"], rangee["article_id"])
-            agregat_article = articles.get(cle)
-            if agregat_article is None:
-                agregat_article = articles[cle] = AgregatArticlesJour(
-                    boutique_id=boutique_id, jour=rangee["jour"], article_id=rangee["article_id"]
-                )
-            if est_retour:
-                agregat_article.quantite_retournee += rangee["q"] or 0
-                agregat_article.retours += rangee["m"] or Decimal("0")
-            else:
-                agregat_article.quantite += rangee["q"] or 0
-                agregat_article.montant += rangee["m"] or Decimal("0")
-        AgregatArticlesJour.objects.bulk_create(articles.values(), batch_size=1000)
+        if jours:
+            _agreger_ventes(boutique_id, jours)
+            _agreger_articles(boutique_id, jours)
         return len(jours)
+
+
+def _agreger_ventes(boutique_id: int, jours: list[date]) -> None:
+    """`AgregatVentesJour` rows of these days (consecutive or not, sorted): one per key of
+    `CHAMPS_AGREGAT`, and an empty one for a day without any sale."""
+    bas, haut = bornes_locales(jours[0], jours[-1])
+    filtre = FiltreRapport(boutiques=[Boutique(pk=boutique_id)], debut=jours[0], fin=jours[-1])
+    a_faire = set(jours)
+    ventes: dict[tuple[object, ...], AgregatVentesJour] = {}
+    vendues, rendues = ventes_groupees(
+        filtre,
+        CHAMPS_AGREGAT,
+        ventes=Q(date_vente__gte=bas, date_vente__lt=haut),
+        retours=Q(date_retour__gte=bas, date_retour__lt=haut),
+    )
+    for rangee, est_retour in [*((v, False) for v in vendues), *((r, True) for r in rendues)]:
+        if rangee["jour"] not in a_faire:
+            continue
+        cle = tuple(rangee[c] for c in CHAMPS_AGREGAT)
+        agregat = ventes.get(cle)
+        if agregat is None:
+            agregat = ventes[cle] = AgregatVentesJour(
+                boutique_id=boutique_id,
+                jour=rangee["jour"],
+                terminal_id=rangee["terminal_id"],
+                cree_par_id=rangee["cree_par_id"],
+                mode_paiement=rangee["mode_paiement"],
+                mode_paiement_libelle=rangee["mode_paiement_libelle"] or "",
+                paye=rangee["paye"],
+            )
+        if est_retour:
+            agregat.nombre_retours += rangee["n"]
+            agregat.retours += rangee["m"] or Decimal("0")
+        else:
+            agregat.nombre += rangee["n"]
+            agregat.montant += rangee["m"] or Decimal("0")
+            agregat.annulees += rangee["na"]
+            agregat.montant_annule += rangee["ma"] or Decimal("0")
+    # A day without any sale still gets its row: the rows tell which days are summarised.
+    vus = {a.jour for a in ventes.values()}
+    vides = [AgregatVentesJour(boutique_id=boutique_id, jour=j) for j in jours if j not in vus]
+    AgregatVentesJour.objects.bulk_create([*ventes.values(), *vides], batch_size=1000)
+
+
+def _agreger_articles(boutique_id: int, jours: list[date]) -> None:
+    """`AgregatArticlesJour` rows of these days: quantities and amounts sold and returned per
+    article, and the margin figures of the day's lines (`ventes.marges`; returns deducted
+    there, live)."""
+    bas, haut = bornes_locales(jours[0], jours[-1])
+    filtre = FiltreRapport(boutiques=[Boutique(pk=boutique_id)], debut=jours[0], fin=jours[-1])
+    a_faire = set(jours)
+    articles: dict[tuple[object, ...], AgregatArticlesJour] = {}
+
+    def agregat_de(rangee: dict[str, Any]) -> AgregatArticlesJour:
+        cle = (rangee["jour"], rangee["article_id"])
+        if cle not in articles:
+            articles[cle] = AgregatArticlesJour(
+                boutique_id=boutique_id, jour=rangee["jour"], article_id=rangee["article_id"]
+            )
+        return articles[cle]
+
+    lignes, retournees = articles_groupes(
+        filtre,
+        ["jour"],
+        lignes=Q(vente__date_vente__gte=bas, vente__date_vente__lt=haut),
+        retours=Q(retour__date_retour__gte=bas, retour__date_retour__lt=haut),
+    )
+    for rangee, est_retour in [*((v, False) for v in lignes), *((r, True) for r in retournees)]:
+        if rangee["jour"] not in a_faire:
+            continue
+        agregat = agregat_de(rangee)
+        if est_retour:
+            agregat.quantite_retournee += rangee["q"] or 0
+            agregat.retours += rangee["m"] or Decimal("0")
+        else:
+            agregat.quantite += rangee["q"] or 0
+            agregat.montant += rangee["m"] or Decimal("0")
+    for rangee in lignes_marges(
+        Q(vente__boutique_id=boutique_id, vente__date_vente__gte=bas, vente__date_vente__lt=haut),
+        ("jour", "article_id"),
+    ):
+        if rangee["jour"] not in a_faire:
+            continue
+        agregat = agregat_de(rangee)
+        agregat.marge_chiffre = rangee["chiffre"] or Decimal("0")
+        agregat.marge_cout = rangee["cout"] or Decimal("0")
+        agregat.marge_quantite = rangee["unites"] or 0
+        agregat.marge_chiffre_sans_cout = rangee["chiffre_sans_cout"] or Decimal("0")
+        agregat.marge_quantite_sans_cout = rangee["unites_sans_cout"] or 0
+    AgregatArticlesJour.objects.bulk_create(articles.values(), batch_size=1000)

@@ -1,4 +1,5 @@
-"""An invoice as a PDF (fpdf2): shop, number, date, lines and totals in CDF.
+"""An invoice as a PDF (fpdf2): shop, number, date, lines and totals in CDF, and how it was
+settled when the till recorded it as payments (USD at a rate, the CDF part, the change).
 
 Amounts use narrow no-break spaces between thousands (`1 250 000 CDF`), which Latin-1 core
 fonts cannot draw: the DejaVu TTF font is embedded when installed (Debian fonts-dejavu-core),
@@ -7,6 +8,9 @@ otherwise those spaces fall back to ordinary ones and text is kept in Latin-1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.utils import timezone
@@ -17,6 +21,41 @@ from magasin.ventes.models import StatutVente, Vente
 
 POLICE_DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 POLICE_DEJAVU_GRAS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+@dataclass(frozen=True)
+class PartReglement:
+    """One payment of the sale as the invoice shows it: plain data read by the caller from the
+    till's documents (`caisse.selectors.reglement_de_vente`; the sales floor cannot read them)."""
+
+    devise: str
+    montant: Decimal  # in `devise`
+    taux: Decimal | None  # CDF for 1 USD, for a USD payment
+    montant_cdf: Decimal
+    monnaie_rendue_cdf: Decimal
+
+
+def _taux(taux: Decimal) -> str:
+    entier = taux == taux.to_integral_value()
+    return montant_affiche(taux, "CDF") if entier else f"{taux.normalize():f}".replace(".", ",") + " CDF"
+
+
+def lignes_reglement(reglement: Sequence[PartReglement], devise: str = "CDF") -> list[str]:
+    """`Reçu en USD : 400 USD au taux de 1 USD = 2 900 CDF, soit 1 160 000 CDF`, then the CDF
+    part, then the change given back in CDF."""
+    lignes = []
+    for part in reglement:
+        if part.taux is not None:
+            lignes.append(
+                f"Reçu en {part.devise} : {montant_affiche(part.montant, part.devise)} au taux de "
+                f"1 {part.devise} = {_taux(part.taux)}, soit {montant_affiche(part.montant_cdf, devise)}"
+            )
+        else:
+            lignes.append(f"Reçu en {part.devise} : {montant_affiche(part.montant, part.devise)}")
+    monnaie = sum((part.monnaie_rendue_cdf for part in reglement), Decimal(0))
+    if monnaie:
+        lignes.append(f"Monnaie rendue : {montant_affiche(monnaie, devise)}")
+    return lignes
 
 
 class _Document(FPDF):
@@ -41,8 +80,9 @@ class _Document(FPDF):
         self.cell(largeur, hauteur, self.texte(valeur), **options)  # type: ignore[arg-type]
 
 
-def facture_pdf(*, vente: Vente) -> bytes:
-    """The invoice of `vente` (lines prefetched or not) as PDF bytes."""
+def facture_pdf(*, vente: Vente, reglement: Sequence[PartReglement] = ()) -> bytes:
+    """The invoice of `vente` (lines prefetched or not) as PDF bytes; `reglement`: the payments
+    the till recorded for it, if any (shown under the total)."""
     boutique = vente.boutique
     devise = boutique.devise
     pdf = _Document()
@@ -96,6 +136,13 @@ def facture_pdf(*, vente: Vente) -> bytes:
     pdf.ecrire(140, 8, "Total", border=1, align="R")
     pdf.ecrire(40, 8, montant_affiche(vente.montant_total, devise), border=1, align="R")
     pdf.ln(12)
+    if reglement:
+        pdf.set_font(pdf.police, "B", 10)
+        pdf.ecrire(0, 6, "Règlement", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(pdf.police, "", 10)
+        for ligne_reglement in lignes_reglement(reglement, devise):
+            pdf.ecrire(0, 5, ligne_reglement, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(6)
     pdf.set_font(pdf.police, "", 8)
     pdf.ecrire(0, 4, f"{boutique.nom} ({boutique.code}) — merci de votre achat.")
     return bytes(pdf.output())

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from django.db import connections, transaction
 from django.db.models import (
+    BigIntegerField,
     Count,
     DateTimeField,
     ExpressionWrapper,
@@ -32,6 +33,7 @@ from django.utils import timezone
 from magasin.boutiques.acces import filtre_boutiques
 from magasin.boutiques.models import Boutique, Terminal
 from magasin.core.routage import alias_de_lecture
+from magasin.ventes.canaux import cle_de_rapport, libelle_canal
 from magasin.ventes.models import (
     LigneRetour,
     LigneVente,
@@ -118,18 +120,39 @@ def quarantaine_en_attente(*, boutiques: Iterable[Boutique] | QuerySet[Boutique]
 def sequences_manquantes(*, terminal: Terminal, limite: int = 1000) -> list[int]:
     """The terminal's sale counter values never received, between 1 and the highest received.
 
-    Computed in the database with LAG over the received values, so only the gaps travel.
+    Computed in the database with LAG over the received values, so only the gaps travel; and
+    only above the terminal's mark (`SequencesContinues`: every value up to it was received),
+    so a year of a busy terminal (~125,000 values) is not counted on every dashboard.
     """
-    # Counter values are unique and start at 1: as many received as the highest means no gap,
-    # read from the index alone, where LAG walks a year of a busy terminal (~125,000 rows).
-    compte = SequenceRecue.objects.filter(terminal=terminal).aggregate(n=Count("pk"), m=Max("sequence"))
-    if compte["m"] is None or compte["n"] == compte["m"]:
+    from magasin.ventes.models import SequencesContinues
+
+    marque_sql = Coalesce(
+        Subquery(SequencesContinues.objects.filter(terminal=terminal).values("jusqu_a")[:1]),
+        Value(0),
+        output_field=BigIntegerField(),
+    )
+    # Counter values are unique and start at 1: as many received above the mark as the highest
+    # minus the mark means no gap, read from the index alone. The mark comes in the same query
+    # (count + mark, less the count).
+    compte = SequenceRecue.objects.filter(terminal=terminal, sequence__gt=marque_sql).aggregate(
+        n=Count("sequence"),
+        n_et_marque=ExpressionWrapper(Count("sequence") + marque_sql, output_field=BigIntegerField()),
+        m=Max("sequence"),
+    )
+    if compte["m"] is None or compte["n_et_marque"] == compte["m"]:
         return []
-    # A missing predecessor counts as 0, so "1 was never received" is a gap like any other
-    # (COALESCE rather than LAG's default argument, which MariaDB does not accept).
+    marque = compte["n_et_marque"] - compte["n"]
+    return _trous(SequenceRecue.objects.filter(terminal=terminal, sequence__gt=marque), marque, limite)
+
+
+def _trous(recues: QuerySet[SequenceRecue], marque: int, limite: int) -> list[int]:
+    """The values missing among `recues` (a terminal's values above `marque`), at most `limite`."""
+    # A missing predecessor counts as the mark, so "mark + 1 was never received" is a gap like
+    # any other (COALESCE rather than LAG's default argument, which MariaDB does not accept).
     trous = (
-        SequenceRecue.objects.filter(terminal=terminal)
-        .annotate(precedent=Coalesce(Window(expression=Lag("sequence"), order_by=F("sequence").asc()), Value(0)))
+        recues.annotate(
+            precedent=Coalesce(Window(expression=Lag("sequence"), order_by=F("sequence").asc()), Value(marque))
+        )
         .filter(sequence__gt=F("precedent") + 1)
         .values_list("precedent", "sequence")
         .order_by("sequence")
@@ -141,6 +164,16 @@ def sequences_manquantes(*, terminal: Terminal, limite: int = 1000) -> list[int]
             if len(manquantes) >= limite:
                 return manquantes
     return manquantes
+
+
+def premier_trou(*, terminal: Terminal, depuis: int) -> int:
+    """The highest value v ≥ `depuis` such that every value in 1..v was received, given that
+    every value in 1..`depuis` was (the nightly mark, `ventes.agregats.sequences_marquer`)."""
+    recues = SequenceRecue.objects.filter(terminal=terminal, sequence__gt=depuis)
+    trou = _trous(recues, depuis, 1)
+    if trou:
+        return trou[0] - 1
+    return recues.aggregate(m=Max("sequence"))["m"] or depuis
 
 
 def sequence_max(*, terminal: Terminal) -> int | None:
@@ -219,12 +252,14 @@ def meilleures_ventes(
     depuis: datetime,
     limite: int = 10,
     quantites: dict[Any, Any] | None = None,
+    articles: dict[int, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Best-selling articles by quantity over validated sales since `depuis`."""
+    """Best-selling articles by quantity over validated sales since `depuis` (`quantites` and
+    `articles`, from `articles_vendus` and `articles_lus`, when the caller already read them)."""
     if quantites is None:
         quantites = articles_vendus(boutiques=boutiques, depuis=depuis)
     if quantites is not None:
-        articles = _articles_lus(quantites)
+        articles = articles if articles is not None else articles_lus(quantites)
         meilleurs = sorted(
             (ligne for ligne in quantites.values() if ligne.nombre),
             key=lambda ligne: (-ligne.nombre, articles[ligne.cle]["article__nom"]),
@@ -249,7 +284,7 @@ def _jours_depuis(depuis: datetime) -> tuple[date, date] | None:
     return local.date(), max(local.date(), timezone.localdate())
 
 
-def _articles_lus(lignes: dict[Any, Any]) -> dict[int, dict[str, Any]]:
+def articles_lus(lignes: dict[Any, Any]) -> dict[int, dict[str, Any]]:
     """Name, code, shop code and category name of these articles, in one query."""
     from magasin.stock.models import Article
 
@@ -266,6 +301,7 @@ def ventes_par_categorie(
     boutiques: Iterable[Boutique] | QuerySet[Boutique],
     depuis: datetime,
     quantites: dict[Any, Any] | None = None,
+    articles: dict[int, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Validated sales since `depuis` by article category (one aggregate query).
 
@@ -276,7 +312,7 @@ def ventes_par_categorie(
         quantites = articles_vendus(boutiques=boutiques, depuis=depuis)
     if quantites is not None:
         # From the reports' per-article sums (summarised days + today live), by category name.
-        articles = _articles_lus(quantites)
+        articles = articles if articles is not None else articles_lus(quantites)
         categories: dict[str | None, dict[str, Any]] = {}
         for ligne in quantites.values():
             if ligne.nombre:
@@ -404,17 +440,6 @@ REGROUPEMENTS = {
     "canal": "Mode de paiement",
     "article": "Article (meilleures ventes)",
 }
-# Payment channels: the sale's mode, mobile money split by operator from the label it was sent with.
-CANAUX = {
-    "ESPECES": "Espèces",
-    "MPESA": "M-Pesa",
-    "ORANGE": "Orange Money",
-    "AIRTEL": "Airtel Money",
-    "MOBILE": "Mobile money (autre opérateur)",
-    "CARTE": "Carte",
-    "CREDIT": "Crédit",
-    "AUTRE": "Autre",
-}
 _MOIS = (
     "janvier",
     "février",
@@ -429,20 +454,6 @@ _MOIS = (
     "novembre",
     "décembre",
 )
-
-
-def canal_de(mode: str, libelle: str) -> str:
-    """The channel key (`CANAUX`) of a sale's payment mode and label."""
-    if mode == "MOBILE_MONEY":
-        cle = "".join(c for c in libelle.upper() if c.isalnum())
-        if "PESA" in cle:
-            return "MPESA"
-        if "ORANGE" in cle:
-            return "ORANGE"
-        if "AIRTEL" in cle:
-            return "AIRTEL"
-        return "MOBILE"
-    return {"CASH": "ESPECES", "CARTE": "CARTE", "CREDIT": "CREDIT"}.get(mode, "AUTRE")
 
 
 @dataclass(frozen=True)
@@ -553,7 +564,7 @@ def _champs_groupe(par: str) -> list[str]:
         "boutique": ["boutique_id"],
         "terminal": ["terminal_id"],
         "caissier": ["cree_par_id", "terminal_id"],
-        "canal": ["mode_paiement", "mode_paiement_libelle"],
+        "canal": ["mode_paiement", "mode_paiement_libelle", "paye"],
     }.get(par, ["jour"])
 
 
@@ -561,14 +572,14 @@ def _cle_groupe(par: str, valeurs: dict[str, Any]) -> Any:
     if par in PAR_PERIODE:
         return cle_periode(valeurs["jour"], par)
     if par == "canal":
-        return canal_de(valeurs["mode_paiement"], valeurs["mode_paiement_libelle"] or "")
+        return cle_de_rapport(valeurs["mode_paiement"], valeurs["mode_paiement_libelle"] or "", paye=valeurs["paye"])
     if par == "caissier":
         return ("U", valeurs["cree_par_id"]) if valeurs["cree_par_id"] else ("T", valeurs["terminal_id"])
     return valeurs[_champs_groupe(par)[0]]
 
 
 # Everything a summarised day's row (`AgregatVentesJour`) is keyed by, besides the shop.
-CHAMPS_AGREGAT = ["jour", "terminal_id", "cree_par_id", "mode_paiement", "mode_paiement_libelle"]
+CHAMPS_AGREGAT = ["jour", "terminal_id", "cree_par_id", "mode_paiement", "mode_paiement_libelle", "paye"]
 
 
 def ventes_groupees(
@@ -668,16 +679,13 @@ def plages_non_agregees(
     return q
 
 
-def _dans_le_filtre(rangee: dict[str, Any], filtre: FiltreRapport) -> bool:
-    return (
-        (filtre.terminal_id is None or rangee["terminal_id"] == filtre.terminal_id)
-        and (filtre.caissier_id is None or rangee["cree_par_id"] == filtre.caissier_id)
-        and (not filtre.mode_paiement or rangee["mode_paiement"] == filtre.mode_paiement)
-    )
-
-
 def _ajouter(lignes: dict[Any, LigneRapport], cle: Any, **valeurs: Any) -> None:
-    lignes.setdefault(cle, LigneRapport(cle=cle, libelle="")).ajouter(LigneRapport(cle=cle, libelle="", **valeurs))
+    # In place: a year's best sellers add ~3,000 rows, two objects each were a tenth of the page.
+    ligne = lignes.get(cle)
+    if ligne is None:
+        ligne = lignes[cle] = LigneRapport(cle=cle, libelle="")
+    for champ, valeur in valeurs.items():
+        setattr(ligne, champ, getattr(ligne, champ) + valeur)
 
 
 def _par_vente(filtre: FiltreRapport, par: str) -> dict[Any, LigneRapport]:
@@ -707,14 +715,23 @@ def _par_vente(filtre: FiltreRapport, par: str) -> dict[Any, LigneRapport]:
             .order_by(),
         )
     else:
-        lues = resumes.values("boutique_id", *CHAMPS_AGREGAT, *sommes)
+        # Which days are summarised (a row each, from the index), then the sums grouped by the
+        # database by what the report groups by: a year by payment label is ~20 rows a day, and
+        # read whole they were most of the page's time.
+        agreges = set(resumes.values_list("boutique_id", "jour").distinct())
+        champs = [c for c in CHAMPS_AGREGAT if c != "jour"]
+        lues = (
+            resumes.filter(_ventes_du_rapport(filtre))
+            .values(*champs)
+            .annotate(**{c: Sum(c) for c in sommes})
+            .order_by()
+        )
     for lue in lues:
         # A filtered sum over no row is NULL.
         rangee: dict[str, Any] = {k: 0 if v is None and k in sommes else v for k, v in lue.items()}
-        agreges.add((rangee["boutique_id"], rangee["jour"]))
-        if (par in PAR_PERIODE or par == "boutique" or _dans_le_filtre(rangee, filtre)) and (
-            rangee["nombre"] or rangee["annulees"] or rangee["nombre_retours"]
-        ):
+        if "jour" in rangee:
+            agreges.add((rangee["boutique_id"], rangee["jour"]))
+        if rangee["nombre"] or rangee["annulees"] or rangee["nombre_retours"]:
             _ajouter(
                 lignes,
                 _cle_groupe(par, rangee),
@@ -750,23 +767,24 @@ def _par_vente(filtre: FiltreRapport, par: str) -> dict[Any, LigneRapport]:
 
 def _par_article(filtre: FiltreRapport) -> dict[Any, LigneRapport]:
     """Summarised days from `AgregatArticlesJour` (summed by the database), the other days live.
-    Narrowed to a terminal, a cashier or a payment mode, everything is live (the article
-    aggregates do not keep those)."""
+    Narrowed to a terminal, a cashier or a payment mode, whole closed months come from
+    `AgregatArticlesMoisDetail` and every other day is live (the daily rows do not keep those)."""
     from magasin.ventes.models import AgregatArticlesJour, AgregatArticlesMois, AgregatVentesJour
 
     boutiques = _ids_boutiques(filtre.boutiques)
     lignes: dict[Any, LigneRapport] = {}
+    sommes = {"q": Sum("quantite"), "m": Sum("montant"), "qr": Sum("quantite_retournee"), "r": Sum("retours")}
+    retreint = filtre.terminal_id is not None or filtre.caissier_id is not None or bool(filtre.mode_paiement)
     agreges: set[tuple[int, date]] = set()
-    if filtre.terminal_id is None and filtre.caissier_id is None and not filtre.mode_paiement:
+    if not retreint:
         agreges = set(
             AgregatVentesJour.objects.filter(boutique_id__in=boutiques, jour__gte=filtre.debut, jour__lte=filtre.fin)
             .values_list("boutique_id", "jour")
             .distinct()
         )
-    if agreges:
-        sommes = {"q": Sum("quantite"), "m": Sum("montant"), "qr": Sum("quantite_retournee"), "r": Sum("retours")}
-        # Whole months inside the period read from their monthly rows, the other days daily.
-        mois = [
+    # Whole closed months inside the period, read from their monthly rows.
+    mois = (
+        [
             (b, m)
             for b, m in AgregatArticlesMois.objects.filter(
                 boutique_id__in=boutiques, mois__gte=filtre.debut, mois__lte=filtre.fin
@@ -775,29 +793,42 @@ def _par_article(filtre: FiltreRapport) -> dict[Any, LigneRapport]:
             .distinct()
             if fin_du_mois(m) <= filtre.fin
         ]
-        lus: list[QuerySet[Any]] = []
-        if mois:
-            dans_les_mois = Q()
-            for b, m in mois:
-                dans_les_mois |= Q(boutique_id=b, mois=m)
+        if agreges or retreint
+        else []
+    )
+    couverts = {(b, m + timedelta(days=i)) for b, m in mois for i in range((fin_du_mois(m) - m).days + 1)}
+    lus: list[QuerySet[Any]] = []
+    if mois:
+        dans_les_mois = Q()
+        for b, m in mois:
+            dans_les_mois |= Q(boutique_id=b, mois=m)
+        if retreint:
+            from magasin.ventes.models import AgregatArticlesMoisDetail
+
+            lus.append(AgregatArticlesMoisDetail.objects.filter(dans_les_mois, _ventes_du_rapport(filtre)))
+        else:
             lus.append(AgregatArticlesMois.objects.filter(dans_les_mois))
-        # The daily rows of the days outside those months, as ranges (an index range each).
-        couverts = {(b, m + timedelta(days=i)) for b, m in mois for i in range((fin_du_mois(m) - m).days + 1)}
+    if agreges:
+        # The daily rows of the summarised days outside those months, as ranges.
         hors_des_mois = plages_non_agregees(
             boutiques, filtre.debut, filtre.fin, couverts, boutique="boutique_id", moment="jour", jours=True
         )
         if hors_des_mois is not None:
             lus.append(AgregatArticlesJour.objects.filter(hors_des_mois))
-        for qs in lus:
-            for a in qs.values("article_id").annotate(**sommes).order_by():
-                _ajouter(lignes, a["article_id"], nombre=a["q"], montant=a["m"], nombre_retours=a["qr"], retours=a["r"])
+    for qs in lus:
+        for a in qs.values("article_id").annotate(**sommes).order_by():
+            _ajouter(lignes, a["article_id"], nombre=a["q"], montant=a["m"], nombre_retours=a["qr"], retours=a["r"])
+    # Live: the days neither summarised nor in a month read above.
+    faits = agreges | couverts
+    # The sale's shop, not the line's (the same, by the composite key): the lines are then read
+    # from their covering index on `vente` (PostgreSQL), never scanned whole.
     q_lignes = plages_non_agregees(
-        boutiques, filtre.debut, filtre.fin, agreges, boutique="boutique_id", moment="vente__date_vente"
+        boutiques, filtre.debut, filtre.fin, faits, boutique="vente__boutique_id", moment="vente__date_vente"
     )
     if q_lignes is None:
         return lignes
     q_retours = plages_non_agregees(
-        boutiques, filtre.debut, filtre.fin, agreges, boutique="boutique_id", moment="retour__date_retour"
+        boutiques, filtre.debut, filtre.fin, faits, boutique="boutique_id", moment="retour__date_retour"
     )
     vendues, rendues = articles_groupes(filtre, [], lignes=q_lignes, retours=q_retours or Q())
     for v in vendues:
@@ -832,7 +863,7 @@ def _libelles(par: str, cles: Iterable[Any]) -> dict[Any, str]:
             for t, i in cles
         }
     if par == "canal":
-        return {c: CANAUX.get(c, c) for c in cles}
+        return {c: libelle_canal(c) for c in cles}
     if par == "article":
         from magasin.stock.models import Article
 

@@ -45,6 +45,7 @@ from magasin.ventes.models import (
 )
 from magasin.ventes.numerotation import formater_numero, mois_de, numeros_reserver
 from magasin.ventes.selectors import quantites_retournees
+from magasin.ventes.signaux import annoncer_vente_modifiee, annoncer_ventes_enregistrees
 
 logger = logging.getLogger("magasin.ventes")
 
@@ -476,6 +477,7 @@ def _ecrire(lot: Lot) -> None:
                 v.pk = ids[v.numero_facture]
         # A late sale of a summarised day takes that day back to live sums (no query for today's).
         agregats_mettre_a_jour(ventes)
+        annoncer_ventes_enregistrees(ventes)
         toutes_lignes = []
         for vente, lignes, _ in lot.nouvelles:
             for ligne in lignes:
@@ -749,6 +751,7 @@ def vente_annuler(*, vente: Vente, utilisateur: Utilisateur | None, motif: str) 
         verrouillee.motif_annulation = motif.strip()
         verrouillee.save(update_fields=["statut", "annulee_le", "annulee_par", "motif_annulation"])
         agregats_mettre_a_jour([verrouillee])
+        annoncer_vente_modifiee(verrouillee)
     return verrouillee
 
 
@@ -870,6 +873,7 @@ def vente_retourner(*, vente: Vente, utilisateur: Utilisateur | None, quantites:
             LigneRetour(retour=retour, ligne_vente_id=i, boutique=boutique, quantite=q, montant=montants[i])
             for i, q in demandees.items()
         )
+        annoncer_vente_modifiee(verrouillee)
     return retour
 
 

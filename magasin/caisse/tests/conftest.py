@@ -1,9 +1,8 @@
-"""A shop with a manager, a cashier and a terminal; another shop with its own manager."""
+"""The till's tests: the shared world (`mondes.monde_creer`) and a terminal's sales through the API."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,25 +12,13 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from magasin.boutiques.models import Boutique, Role, Terminal
-from magasin.boutiques.tests.factories import BoutiqueFactory, MembreFactory, creer_terminal
+from magasin.boutiques.models import Terminal
+from magasin.caisse.tests.mondes import Monde, monde_creer
 from magasin.stock.models import Article
-from magasin.stock.tests.factories import creer_article
 
-
-@dataclass
-class Caisses:
-    boutique: Boutique
-    autre: Boutique
-    gerant: Any
-    caissier: Any
-    gerant_autre: Any
-    article: Article
-    article_autre: Article
-    terminal: Terminal
-    jeton: str
-    terminal_autre: Terminal
-    jeton_autre: str
+# The world of these tests is the back-office's (one builder), with a cheaper article and a
+# larger stock: the till's amounts are written for 10 000 CDF a sale.
+Caisses = Monde
 
 
 @pytest.fixture(autouse=True)
@@ -40,27 +27,8 @@ def _cache_vide() -> None:
 
 
 @pytest.fixture
-def monde(db: None) -> Caisses:
-    boutique = BoutiqueFactory(nom="Boutique Gombe", code="BTQ-C1")
-    autre = BoutiqueFactory(nom="Boutique Limete", code="BTQ-C2")
-    gerant = MembreFactory(boutique=boutique, role=Role.GERANT, utilisateur__username="gerant").utilisateur
-    caissier = MembreFactory(boutique=boutique, role=Role.CAISSIER, utilisateur__username="caissier").utilisateur
-    gerant_autre = MembreFactory(boutique=autre, role=Role.GERANT, utilisateur__username="gerant-autre").utilisateur
-    terminal, jeton = creer_terminal(boutique, nom="Caisse 1")
-    terminal_autre, jeton_autre = creer_terminal(autre, nom="Caisse Limete")
-    return Caisses(
-        boutique=boutique,
-        autre=autre,
-        gerant=gerant,
-        caissier=caissier,
-        gerant_autre=gerant_autre,
-        article=creer_article(boutique, stock=1000, prix="10000", nom="Sac de riz", code="RIZ"),
-        article_autre=creer_article(autre, stock=1000, prix="500", nom="Savon", code="SAV"),
-        terminal=terminal,
-        jeton=jeton,
-        terminal_autre=terminal_autre,
-        jeton_autre=jeton_autre,
-    )
+def monde(db: None) -> Monde:
+    return monde_creer(prix="10000", stock=1000)
 
 
 def hier() -> date:

@@ -168,6 +168,14 @@ def test_reception_reservee_aux_gerants_de_la_boutique(deux):
     assert not BonReception.objects.exists()
 
 
+def test_reception_refusee_dans_une_boutique_inactive(deux):
+    Boutique.objects.filter(pk=deux.gombe.pk).update(est_active=False)
+    with pytest.raises(ErreurMetier) as erreur:
+        _recevoir(deux.gombe, deux.gerant_gombe, (deux.riz, 1, "10"))
+    assert erreur.value.code == CodeErreur.BOUTIQUE_INACTIVE
+    assert not BonReception.objects.exists() and _cout(deux.riz) == (0, Decimal("0.00"))
+
+
 # --- Transfers ---------------------------------------------------------------------------------------
 
 

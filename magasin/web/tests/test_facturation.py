@@ -123,6 +123,41 @@ def test_pdf_de_la_facture_contient_boutique_numero_lignes_et_total(monde, clien
     assert "1 250 000 CDF" in chiffres
 
 
+def test_pdf_et_page_de_la_facture_payee_en_usd_montrent_le_reglement(monde, client_caissier):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from magasin.caisse.services import taux_fixer
+
+    taux_fixer(boutique=monde.boutique, jour=timezone.localdate(), taux=Decimal("2900"), utilisateur=None)
+    formulaire = _formulaire(monde, [(monde.article, 1, "1250000")], montant_usd="400", montant_cdf_recu="100000")
+    assert client_caissier.post("/facturation/", formulaire).status_code == 302
+    vente = Vente.objects.get()
+    pdf = client_caissier.get(f"/ventes/{vente.pk}/facture.pdf").content
+    texte = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\u202f", " ")
+    # 400 USD at 2 900 = 1 160 000 CDF, plus 100 000 CDF, for 1 250 000: 10 000 CDF back.
+    assert "Reçu en USD : 400 USD au taux de 1 USD = 2 900 CDF, soit 1 160 000 CDF" in texte
+    assert "Reçu en CDF : 100 000 CDF" in texte
+    assert "Monnaie rendue : 10 000 CDF" in texte
+    # The sale's page says it too.
+    page = client_caissier.get(f"/ventes/{vente.pk}/").content.decode().replace("\u202f", " ")
+    reglement = page.split('id="reglement-facture"')[1].split("</span>")[0]
+    assert "400 USD (taux 2900,00 = 1 160 000 CDF)" in reglement and "100 000 CDF" in reglement
+    assert "monnaie rendue 10 000 CDF" in reglement
+    # An invoice paid by its mode alone says nothing more.
+    assert (
+        client_caissier.post(
+            "/facturation/", _formulaire(monde, [(monde.article, 1, "1250000")], uuid="u2")
+        ).status_code
+        == 302
+    )
+    autre = Vente.objects.exclude(pk=vente.pk).get()
+    pdf = client_caissier.get(f"/ventes/{autre.pk}/facture.pdf").content
+    texte = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Reçu en" not in texte and "Monnaie rendue" not in texte
+
+
 def test_annulation_d_une_facture_web_rend_le_stock(monde, client_caissier, client_gerant):
     client_caissier.post("/facturation/", _formulaire(monde, [(monde.article, 4, "1250000")]))
     vente = Vente.objects.get()

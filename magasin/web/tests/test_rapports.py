@@ -127,9 +127,9 @@ def test_par_jour_chaque_vente_sur_son_jour_local_retour_le_jour_du_retour(monde
 def test_par_canal_terminal_caissier_et_article(monde, journee):
     zero = Decimal("0")
     assert _par_cle(_rapport(monde, "canal")) == {
-        "ESPECES": (2, Decimal("3000"), zero, 0, zero),
+        "CASH": (2, Decimal("3000"), zero, 0, zero),
         "MPESA": (1, Decimal("1000"), zero, 0, zero),
-        "ORANGE": (1, Decimal("3000"), zero, 0, zero),
+        "ORANGE_MONEY": (1, Decimal("3000"), zero, 0, zero),
         "CREDIT": (1, Decimal("5000"), Decimal("2000"), 0, zero),
         "CARTE": (0, zero, zero, 1, Decimal("4000")),
     }

@@ -14,6 +14,7 @@ from magasin.ventes.agregats import agregats_calculer, agregats_mettre_a_jour
 from magasin.ventes.models import AgregatArticlesJour, AgregatVentesJour, Vente
 from magasin.ventes.selectors import REGROUPEMENTS, FiltreRapport, rapport_ventes
 from magasin.ventes.services import vente_annuler
+from magasin.web.tests.outils import synchroniser
 from magasin.web.tests.test_rapports import AUJOURD_HUI, D, _moment, _terminal, journee  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,28 @@ def test_mois_clos_cumules_puis_oublies_avec_un_de_leurs_jours(monde, journee): 
     assert not AgregatArticlesMois.objects.filter(mois=mois).exists()
     (pain,) = [x for x in rapport_ventes(filtre, par="article").lignes]
     assert pain.nombre == en_direct[0][1] + 4
+
+
+def test_une_vente_impayee_compte_en_credit_par_canal_en_direct_comme_agregee(monde, journee):  # noqa: F811
+    """Recorded unpaid in cash (`paye: false`): no money came in, so the report by channel shows
+    it as credit, as the till's closing does; the summarised day says the same."""
+    synchroniser(
+        monde.terminal,
+        monde.jeton,
+        [
+            {
+                "numero_facture": "T-IMPAYEE",
+                "date_vente": _moment(D[2], 10).isoformat(),
+                "mode_paiement": "CASH",
+                "paye": False,
+                "lignes": [{"article_id": journee.pk, "quantite": 3, "prix_unitaire": 1000}],
+            }
+        ],
+    )
+    filtre = FiltreRapport(boutiques=Boutique.objects.filter(pk=monde.boutique.pk), debut=D[2], fin=D[2])
+    en_direct = rapport_ventes(filtre, par="canal")
+    assert [(x.cle, x.libelle, x.nombre, x.montant) for x in en_direct.lignes] == [("CREDIT", "Crédit", 1, 3000)]
+    etats = _tous(monde)
+    agregats_calculer(boutique=monde.boutique, debut=D[10], fin=AUJOURD_HUI)
+    assert AgregatVentesJour.objects.filter(jour=D[2], paye=False).exists()
+    assert _tous(monde) == etats

@@ -102,6 +102,9 @@ def test_standby_est_une_replique_qui_diffuse() -> None:
     assert base == connection.settings_dict["NAME"]  # the replica's copy of the test database
 
 
+TABLE_LUE = {"grand livre": "stock_", "export catalogue": "stock_", "crédits": "caisse_creance"}
+
+
 def test_rapports_lus_sur_la_replique(monde: Monde) -> None:
     synchroniser(monde.terminal, monde.jeton, [_vente_terminal(monde, "REP-001")])
     rattraper()
@@ -113,16 +116,17 @@ def test_rapports_lus_sur_la_replique(monde: Monde) -> None:
         "grand livre": "/stock/",
         "export catalogue": "/articles/export/?format=csv",
         "rapport de l'année": "/rapports/?par=mois&date_debut=2026-01-01",
+        "crédits": "/caisse/creances/",
     }
     for nom, url in pages.items():
         with lectures_sur(ALIAS_REPLIQUE) as replique, lectures_sur("default") as primaire:
             reponse = gerant.get(url)
             contenu = b"".join(reponse.streaming_content) if reponse.streaming else reponse.content
         assert reponse.status_code == 200, (nom, reponse.status_code)
-        table = "stock_" if nom in {"grand livre", "export catalogue"} else "ventes_vente"
+        table = TABLE_LUE.get(nom, "ventes_vente")
         assert _sur_la_replique(replique, table), (nom, replique)
         # The primary only serves the session and the user (Django's own tables).
-        assert not any("ventes_" in sql or "stock_" in sql for sql in primaire), (nom, primaire)
+        assert not any(t in sql for t in ("ventes_", "stock_", "caisse_") for sql in primaire), (nom, primaire)
         if nom in {"historique", "export"}:
             assert b"REP-001" in contenu
     # The sync path never reads the replica.

@@ -37,6 +37,7 @@ from magasin.caisse.selectors import (
     cloture_courante,
     clotures_de_boutiques,
     completude,
+    creances_en_avoir,
     creances_ouvertes,
     jours_non_clos,
     mouvements_de_boutiques,
@@ -54,7 +55,6 @@ from magasin.caisse.services import (
     TAUX_MAX,
     TAUX_MIN,
     cloture_enregistrer,
-    creances_rattacher,
     credit_rembourser,
     mouvement_caisse_enregistrer,
     reglement_calculer,
@@ -63,6 +63,7 @@ from magasin.caisse.services import (
     vente_encaisser,
 )
 from magasin.core.erreurs import CodeErreur, ErreurMetier
+from magasin.core.routage import lecture_replique
 from magasin.ventes.models import Vente
 from magasin.web.acces import boutiques_filtrees
 from magasin.web.forms import identifiant
@@ -508,13 +509,13 @@ def cloture_prise_en_compte(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@lecture_replique
 def creances(request: HttpRequest) -> HttpResponse:
     """Customers' balances per shop, largest first, with the age of the oldest unpaid sale."""
     boutiques, choisie = boutiques_filtrees(request)
     recherche = (request.GET.get("q") or "").strip()[:100].replace("\x00", "")
     par_boutique = []
     for b in list(boutiques)[:20]:
-        creances_rattacher(boutique=b)
         soldes = soldes_clients(boutique=b, recherche=recherche)
         par_boutique.append((b, soldes, sum((s.solde for s in soldes), Decimal(0))))
     return render(
@@ -557,7 +558,6 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cle = _cle_formulaire(request)
     form = RemboursementForm(request.POST or None, initial={"caisse": f"U{request.user.pk}"})
     form.fields["caisse"].choices = _choix_caisses(boutique, request.user)  # type: ignore[attr-defined]
-    creances_rattacher(boutique=boutique)
     ouvertes = creances_ouvertes(client=client)
     # Only this customer's unpaid sales can be named: any other id is an invalid choice.
     form.fields["vente"].choices = [("", "les plus anciennes d'abord")] + [  # type: ignore[attr-defined]
@@ -597,6 +597,8 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "client": client,
             "ouvertes": ouvertes,
             "solde": sum((c.solde for c in ouvertes), Decimal(0)),  # type: ignore[attr-defined]
+            "avoirs": (avoirs := creances_en_avoir(client=client)),
+            "avoir": sum((c.avoir for c in avoirs), Decimal(0)),  # type: ignore[attr-defined]
             "paiements": paiements_de_client(client=client)[:50],
             "form": form,
             "cle": cle,

@@ -15,8 +15,8 @@ from django.utils import timezone
 from magasin.boutiques.acces import boutiques_avec_role
 from magasin.boutiques.models import Role
 from magasin.core.routage import lecture_replique
-from magasin.ventes.marges import marges_de_boutiques
-from magasin.web.filtres import PAR_PAGE, Filtres
+from magasin.ventes.marges import marges_de_boutiques, ventes_de_la_periode
+from magasin.web.filtres import PAR_PAGE, Filtres, paginer_plafonne
 from magasin.web.forms import identifiant
 
 JOURS_PAR_DEFAUT = 30
@@ -47,14 +47,17 @@ def marges(request: HttpRequest) -> HttpResponse:
     if "date_fin" in f.erreurs:
         fin = timezone.make_aware(datetime.combine(aujourd_hui, time.max))
         debut = timezone.make_aware(datetime.combine(aujourd_hui - timedelta(days=JOURS_PAR_DEFAUT - 1), time.min))
-    resultat = marges_de_boutiques(boutiques=[choisie] if choisie else gerees, date_debut=debut, date_fin=fin)
+    boutiques = [choisie] if choisie else list(gerees)
+    # The per-sale table: one page of the period's sales, paginated by the database.
+    ventes = paginer_plafonne(request, ventes_de_la_periode(boutiques=boutiques, date_debut=debut, date_fin=fin))
+    resultat = marges_de_boutiques(boutiques=boutiques, date_debut=debut, date_fin=fin, ventes=ventes.object_list)
     articles = Paginator(resultat.par_article, PAR_PAGE).get_page(request.GET.get("page_articles"))
     return render(
         request,
         "web/marges.html",
         {
             "m": resultat,
-            "ventes": Paginator(resultat.par_vente, PAR_PAGE).get_page(request.GET.get("page")),
+            "ventes": ventes,
             "articles": articles,
             "url_articles_prec": _url_page(request, articles.previous_page_number()) if articles.has_previous() else "",
             "url_articles_suiv": _url_page(request, articles.next_page_number()) if articles.has_next() else "",

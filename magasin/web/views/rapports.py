@@ -1,5 +1,6 @@
 """Rapports: an owner's sales over any period, by day, week, month, shop, terminal, cashier,
-payment channel or article (best sellers), with their totals, on the page and as CSV / XLSX."""
+payment channel (and currency, from the payment documents) or article (best sellers), with their
+totals, on the page and as CSV / XLSX; by channel, the credit repayments received too (page)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from django.utils import timezone
 
 from magasin.boutiques.acces import boutiques_visibles
 from magasin.boutiques.models import Terminal
-from magasin.caisse.selectors import EquivalentsUsd, equivalents_usd
+from magasin.caisse.selectors import (
+    EquivalentsUsd,
+    RemboursementsCanal,
+    equivalents_usd,
+    rapport_par_canal,
+    remboursements_par_canal,
+)
 from magasin.core.routage import lecture_replique
 from magasin.ventes.models import ModePaiement
 from magasin.ventes.selectors import (
@@ -80,6 +87,11 @@ def _equivalents_usd(rapport: Rapport, filtre: FiltreRapport, boutiques: Any) ->
     )
 
 
+def _rapport(filtre: FiltreRapport, par: str) -> Rapport:
+    """By channel, a sale settled with payment documents (partly in USD) counts by them."""
+    return rapport_par_canal(filtre) if par == "canal" else rapport_ventes(filtre, par=par)
+
+
 @login_required
 @lecture_replique
 def rapports(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
@@ -107,7 +119,7 @@ def rapports(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     devises = sorted(set(boutiques.values_list("devise", flat=True)))
     if len(devises) > 1:
         f.erreurs["boutique"] = "Vos boutiques n'ont pas toutes la même devise : choisissez-en une."
-    rapport = None if f.erreurs else rapport_ventes(filtre, par=par)
+    rapport = None if f.erreurs else _rapport(filtre, par)
     usd = _equivalents_usd(rapport, filtre, list(boutiques)) if rapport is not None else None
     format_ = request.GET.get("format")
     if rapport is not None and format_ in {"csv", "xlsx"}:
@@ -117,6 +129,9 @@ def rapports(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             return reponse_xlsx(nom=nom, feuille="Rapport", entetes=entetes, rangees=rangees)
         return reponse_csv(nom=nom, entetes=entetes, rangees=rangees)
     lignes: list[LigneRapport] = rapport.lignes if rapport else []
+    remboursements: list[RemboursementsCanal] = (
+        remboursements_par_canal(filtre) if rapport is not None and par == "canal" else []
+    )
     return render(
         request,
         "web/rapports.html",
@@ -125,6 +140,7 @@ def rapports(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             "usd": usd,
             "lignes": lignes[:ARTICLES_AFFICHES] if par == "article" else lignes,
             "tronque": par == "article" and len(lignes) > ARTICLES_AFFICHES,
+            "remboursements": remboursements,
             "par": par,
             "regroupements": REGROUPEMENTS.items(),
             "devise": devises[0] if len(devises) == 1 else "CDF",

@@ -17,6 +17,7 @@ from magasin.core.routage import lecture_replique
 from magasin.stock.selectors import articles_en_alerte
 from magasin.ventes.selectors import (
     ChiffresVentes,
+    articles_lus,
     articles_vendus,
     chiffre_affaires_par_jour,
     chiffres_par_boutique,
@@ -44,6 +45,7 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     )
     debut_30j = debut_jour - timedelta(days=29)
     vendus = articles_vendus(boutiques=boutiques, depuis=debut_30j)  # read once for the two tables
+    articles = articles_lus(vendus) if vendus is not None else None
     points = chiffre_affaires_par_jour(boutiques=boutiques, jours=30)
     a_zero, sous_seuil = articles_en_alerte(boutiques=boutiques, limite=20)
     terminaux = terminaux_etat(boutiques=boutiques, limite_manquantes=20)
@@ -54,8 +56,12 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
         "total_jour": total_jour,
         "graphique": barres_chiffre_affaires(points),
         "total_30j": sum((m for _, m in points), 0),
-        "meilleures": meilleures_ventes(boutiques=boutiques, depuis=debut_30j, limite=10, quantites=vendus),
-        "par_categorie": ventes_par_categorie(boutiques=boutiques, depuis=debut_30j, quantites=vendus),
+        "meilleures": meilleures_ventes(
+            boutiques=boutiques, depuis=debut_30j, limite=10, quantites=vendus, articles=articles
+        ),
+        "par_categorie": ventes_par_categorie(
+            boutiques=boutiques, depuis=debut_30j, quantites=vendus, articles=articles
+        ),
         "a_zero": a_zero,
         "sous_seuil": sous_seuil,
         "terminaux": terminaux,

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from magasin.boutiques.acces import a_le_role, boutiques_visibles
 from magasin.boutiques.models import Boutique, Role, Terminal
+from magasin.caisse.selectors import reglement_de_vente
 from magasin.core.erreurs import ErreurMetier
 from magasin.core.routage import lecture_replique
 from magasin.stock.selectors import mouvements_de_boutique
@@ -25,7 +25,7 @@ from magasin.ventes.selectors import quantites_retournees, totaux_historique, ve
 from magasin.ventes.services import vente_annuler, vente_retourner
 from magasin.web.acces import boutiques_filtrees
 from magasin.web.exports import ventes_csv, ventes_xlsx
-from magasin.web.filtres import PAR_PAGE, Filtres
+from magasin.web.filtres import PAR_PAGE, Filtres, PaginateurDeuxSens
 from magasin.web.forms import RetourForm, motif_lire
 
 
@@ -57,7 +57,7 @@ def historique(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     visibles = boutiques_visibles(request.user)
     totaux = totaux_historique(**valeurs)
     # The totals' count is the list's: the paginator does not count the rows a second time.
-    paginateur = Paginator(qs, PAR_PAGE)
+    paginateur = PaginateurDeuxSens(qs, PAR_PAGE)
     paginateur.count = totaux.nombre
     return render(
         request,
@@ -160,7 +160,8 @@ def facture(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def facture_telecharger(request: HttpRequest, pk: int) -> HttpResponse:
     vente = get_object_or_404(ventes_detaillees(boutiques=boutiques_visibles(request.user)), pk=pk)
-    reponse = HttpResponse(facture_pdf(vente=vente), content_type="application/pdf")
+    pdf = facture_pdf(vente=vente, reglement=reglement_de_vente(vente=vente))
+    reponse = HttpResponse(pdf, content_type="application/pdf")
     # Django quotes (or RFC 5987-encodes) the name: a quote in a number cannot add parameters.
     reponse["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"facture-{vente.numero_facture}.pdf"
