@@ -774,6 +774,12 @@ def rapport_par_canal(filtre: FiltreRapport) -> Rapport:
     return Rapport(par=base.par, lignes=ordre, total=base.total)
 
 
+def rapport_de_caisse(filtre: FiltreRapport, *, par: str) -> Rapport:
+    """The owner's report (`rapport_ventes`), except by channel: counted from the payment
+    documents where there are some (`rapport_par_canal`)."""
+    return rapport_par_canal(filtre) if par == "canal" else rapport_ventes(filtre, par=par)
+
+
 @dataclass(frozen=True)
 class RemboursementsCanal:
     """Credit repayments a period's tills received through one channel, in one currency."""

@@ -21,7 +21,7 @@ from magasin.caisse.selectors import (
     EquivalentsUsd,
     RemboursementsCanal,
     equivalents_usd,
-    rapport_par_canal,
+    rapport_de_caisse,
     remboursements_par_canal,
 )
 from magasin.core.routage import lecture_replique
@@ -87,11 +87,6 @@ def _equivalents_usd(rapport: Rapport, filtre: FiltreRapport, boutiques: Any) ->
     )
 
 
-def _rapport(filtre: FiltreRapport, par: str) -> Rapport:
-    """By channel, a sale settled with payment documents (partly in USD) counts by them."""
-    return rapport_par_canal(filtre) if par == "canal" else rapport_ventes(filtre, par=par)
-
-
 @login_required
 @lecture_replique
 def rapports(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
@@ -119,7 +114,7 @@ def rapports(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     devises = sorted(set(boutiques.values_list("devise", flat=True)))
     if len(devises) > 1:
         f.erreurs["boutique"] = "Vos boutiques n'ont pas toutes la même devise : choisissez-en une."
-    rapport = None if f.erreurs else _rapport(filtre, par)
+    rapport = None if f.erreurs else rapport_de_caisse(filtre, par=par)
     usd = _equivalents_usd(rapport, filtre, list(boutiques)) if rapport is not None else None
     format_ = request.GET.get("format")
     if rapport is not None and format_ in {"csv", "xlsx"}:
