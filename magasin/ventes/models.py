@@ -342,18 +342,13 @@ class AgregatVentesJour(models.Model):
         return f"{self.boutique_id} {self.jour}: {self.nombre} vente(s)"
 
 
-class AgregatArticlesJour(models.Model):
-    """One closed day's quantities and amounts per article of a shop (best sellers); kept and
-    invalidated together with `AgregatVentesJour`.
+class SommesArticle(models.Model):
+    """What a day's or a month's summary keeps per article: quantities and amounts sold and
+    returned, and the margin figures (`ventes.marges`) of the lines of the validated sales:
+    revenue, cost and units of the lines whose cost is known, revenue and units of the others.
+    Returns are not deducted from the `marge_*` columns (a return does not forget its sale's
+    day): `ventes.marges` deducts them live, they are few."""
 
-    The `marge_*` columns are the margin figures (`ventes.marges`) of the lines of the day's
-    validated sales: revenue, cost and units of the lines whose cost is known, revenue and units
-    of the others. Returns are not deducted there (a return does not forget its sale's day):
-    `ventes.marges` deducts them live, they are few."""
-
-    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+", db_index=False)
-    jour = models.DateField()
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
     quantite = models.IntegerField(default=0)
     montant = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     quantite_retournee = models.IntegerField(default=0)
@@ -365,6 +360,18 @@ class AgregatArticlesJour(models.Model):
     marge_quantite_sans_cout = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class AgregatArticlesJour(SommesArticle):
+    """One closed day's quantities and amounts per article of a shop (best sellers); kept and
+    invalidated together with `AgregatVentesJour`."""
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+", db_index=False)
+    jour = models.DateField()
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
         verbose_name = "agrégat d'articles du jour"
         verbose_name_plural = "agrégats d'articles du jour"
         indexes = [models.Index(fields=["boutique", "jour"], name="agregat_articles_btq_jour_idx")]
@@ -373,7 +380,7 @@ class AgregatArticlesJour(models.Model):
         return f"{self.boutique_id} {self.jour} article {self.article_id}: {self.quantite}"
 
 
-class AgregatArticlesMois(models.Model):
+class AgregatArticlesMois(SommesArticle):
     """A whole closed month of `AgregatArticlesJour` added up (a year's best sellers read 12
     rows per article instead of 365; a year's margins too); written once every day of the month
     is summarised, deleted with any of its days."""
@@ -381,15 +388,6 @@ class AgregatArticlesMois(models.Model):
     boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+", db_index=False)
     mois = models.DateField(help_text="Premier jour du mois")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
-    quantite = models.IntegerField(default=0)
-    montant = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    quantite_retournee = models.IntegerField(default=0)
-    retours = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    marge_chiffre = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    marge_cout = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    marge_quantite = models.IntegerField(default=0)
-    marge_chiffre_sans_cout = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    marge_quantite_sans_cout = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = "agrégat d'articles du mois"
